@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package Perch needs to build, test and run its demo on a fresh
+# Debian 12 (bookworm) machine. Idempotent: running it twice is harmless.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential g++ cmake make git pkg-config ca-certificates curl
+  # C++ dependencies (see docs/architecture.md for why each one is here)
+  libboost-dev          # Asio + Beast (header-only) for the HTTP server
+  libssl-dev            # HMAC-SHA256 for JWTs, random bytes for tokens
+  libsimdjson-dev       # NDJSON ingestion and JWT payload parsing
+  zlib1g-dev            # gzip request/response bodies
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # tests and demo
+  python3 python3-pytest python3-requests
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+echo "setup: all packages present"

@@ -1,0 +1,91 @@
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "types/column.h"
+#include "types/date_time.h"
+
+namespace perch {
+namespace {
+
+TEST(DataTypeTest, ParsesAndPrintsClickHouseNames) {
+  for (const char* name : {"Int8", "UInt64", "Float32", "String", "LowCardinality(String)", "Bool", "Date",
+                           "DateTime", "UUID", "Nullable(String)", "Array(String)", "Array(Nullable(Int32))"}) {
+    EXPECT_EQ(DataType::parse(name).name(), name);
+  }
+  EXPECT_EQ(DataType::parse("DateTime('UTC')").name(), "DateTime");
+  EXPECT_EQ(DataType::parse("  LowCardinality( String ) ").name(), "LowCardinality(String)");
+}
+
+TEST(DataTypeTest, RejectsUnknownTypesWithTheirName) {
+  try {
+    DataType::parse("Decimal(10, 2)");
+    FAIL() << "expected an error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::kBadRequest);
+    EXPECT_NE(std::string(error.what()).find("Decimal(10, 2)"), std::string::npos);
+  }
+  EXPECT_THROW(DataType::parse("LowCardinality(Int32)"), Error);
+  EXPECT_THROW(DataType::parse("DateTime('Europe/Madrid')"), Error);
+}
+
+TEST(DateTimeTest, RoundTripsCivilDates) {
+  EXPECT_EQ(daysFromCivil(1970, 1, 1), 0);
+  EXPECT_EQ(daysFromCivil(2000, 3, 1), 11017);
+  for (int64_t days = -1000; days < 40000; days += 37) {
+    const CivilDate date = civilFromDays(days);
+    EXPECT_EQ(daysFromCivil(date.year, date.month, date.day), days);
+  }
+}
+
+TEST(DateTimeTest, ParsesCommonFormats) {
+  EXPECT_EQ(parseDateTime("2026-11-01 10:20:30"), 1793528430);
+  EXPECT_EQ(parseDateTime("2026-11-01T10:20:30Z"), 1793528430);
+  EXPECT_EQ(parseDateTime("2026-11-01T10:20:30.123Z"), 1793528430);
+  EXPECT_EQ(parseDateTime("2026-11-01T11:20:30+01:00"), 1793528430);
+  EXPECT_EQ(parseDateTime("2026-11-01"), 1793491200);
+  EXPECT_EQ(parseDateTime("1793528430"), 1793528430);
+  EXPECT_EQ(parseDate("2024-02-29"), daysFromCivil(2024, 2, 29));
+  EXPECT_FALSE(parseDate("2023-02-29"));
+  EXPECT_FALSE(parseDate("2023-13-01"));
+  EXPECT_FALSE(parseDateTime("2026-11-01 25:00:00"));
+  EXPECT_FALSE(parseDateTime("yesterday"));
+  std::string out;
+  formatDateTime(1793528430, out);
+  EXPECT_EQ(out, "2026-11-01 10:20:30");
+}
+
+TEST(ColumnTest, GatherAppendAndFormat) {
+  auto strings = std::make_shared<ColumnString>();
+  strings->push("a\"b");
+  strings->push("");
+  strings->push("\x01\xff");
+  auto picked = strings->gather(std::vector<uint32_t>{2, 0});
+  std::string json;
+  picked->formatJson(0, json, {});
+  picked->formatJson(1, json, {});
+  EXPECT_EQ(json, "\"\\u0001\xEF\xBF\xBD\"\"a\\\"b\"");
+
+  auto numbers = makeColumn(DataType(TypeId::kInt64));
+  auto& data = static_cast<ColumnVector<int64_t>&>(*numbers).data();
+  data = {1, -2, 9007199254740993};
+  std::string text;
+  numbers->formatJson(2, text, FormatOptions{.quote_64bit_integers = true});
+  EXPECT_EQ(text, "\"9007199254740993\"");
+
+  auto nullable = makeColumn(DataType::parse("Nullable(String)"));
+  static_cast<ColumnNullable&>(*nullable).appendNull();
+  auto copy = nullable->cloneEmpty();
+  copy->appendRange(*nullable, 0, 1);
+  std::string null_json;
+  copy->formatJson(0, null_json, {});
+  EXPECT_EQ(null_json, "null");
+
+  auto dates = makeColumn(DataType(TypeId::kDateTime));
+  static_cast<ColumnVector<uint32_t>&>(*dates).data().push_back(86399);
+  std::string date_json;
+  dates->formatJson(0, date_json, {});
+  EXPECT_EQ(date_json, "\"1970-01-01 23:59:59\"");
+}
+
+}  // namespace
+}  // namespace perch
