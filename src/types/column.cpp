@@ -167,6 +167,12 @@ void ColumnString::appendRange(const Column& source, size_t start, size_t count)
   for (size_t i = start; i < start + count; ++i) offsets_.push_back(in.offsets_[i] - begin + shift);
 }
 
+void ColumnString::truncate(size_t rows) {
+  if (rows >= offsets_.size()) return;
+  offsets_.resize(rows);
+  chars_.resize(rows == 0 ? 0 : offsets_.back());
+}
+
 void ColumnString::formatJson(size_t row, std::string& out, const FormatOptions&) const {
   appendJsonString(at(row), out);
 }
@@ -201,6 +207,11 @@ void ColumnNullable::appendRange(const Column& source, size_t start, size_t coun
 void ColumnNullable::reserve(size_t rows) {
   nested_->reserve(rows);
   null_map_.reserve(rows);
+}
+
+void ColumnNullable::truncate(size_t rows) {
+  nested_->truncate(rows);
+  null_map_.resize(std::min(rows, null_map_.size()));
 }
 
 void ColumnNullable::formatJson(size_t row, std::string& out, const FormatOptions& options) const {
@@ -240,6 +251,12 @@ void ColumnArray::appendRange(const Column& source, size_t start, size_t count) 
     elements_->appendRange(*in.elements_, begin, in.offsets_[row] - begin);
     finishRow();
   }
+}
+
+void ColumnArray::truncate(size_t rows) {
+  if (rows >= offsets_.size()) return;
+  offsets_.resize(rows);
+  elements_->truncate(rows == 0 ? 0 : offsets_.back());
 }
 
 void ColumnArray::formatJson(size_t row, std::string& out, const FormatOptions& options) const {

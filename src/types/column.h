@@ -10,6 +10,7 @@
 // results can share them across threads without locks.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -52,6 +53,8 @@ class Column {
   /// Appends the type's default value (0, '', 1970-01-01, NULL for Nullable, [] for Array).
   virtual void appendDefault() = 0;
   virtual void reserve(size_t rows) = 0;
+  /// Drops rows past `rows` (used to undo a partially appended row).
+  virtual void truncate(size_t rows) = 0;
 
   virtual bool isNullAt(size_t /*row*/) const { return false; }
   /// Appends the value at `row` as a JSON value (numbers bare, strings quoted and escaped).
@@ -81,6 +84,7 @@ class ColumnVector final : public Column {
   void appendRange(const Column& source, size_t start, size_t count) override;
   void appendDefault() override { data_.push_back(T{}); }
   void reserve(size_t rows) override { data_.reserve(rows); }
+  void truncate(size_t rows) override { data_.resize(std::min(rows, data_.size())); }
   void formatJson(size_t row, std::string& out, const FormatOptions& options) const override;
   void formatText(size_t row, std::string& out) const override;
 
@@ -111,6 +115,7 @@ class ColumnString final : public Column {
   void appendRange(const Column& source, size_t start, size_t count) override;
   void appendDefault() override { offsets_.push_back(chars_.size()); }
   void reserve(size_t rows) override { offsets_.reserve(rows); }
+  void truncate(size_t rows) override;
   void formatJson(size_t row, std::string& out, const FormatOptions& options) const override;
   void formatText(size_t row, std::string& out) const override;
 
@@ -138,6 +143,7 @@ class ColumnNullable final : public Column {
   void appendRange(const Column& source, size_t start, size_t count) override;
   void appendDefault() override { appendNull(); }
   void reserve(size_t rows) override;
+  void truncate(size_t rows) override;
   bool isNullAt(size_t row) const override { return null_map_[row] != 0; }
   void formatJson(size_t row, std::string& out, const FormatOptions& options) const override;
   void formatText(size_t row, std::string& out) const override;
@@ -165,6 +171,7 @@ class ColumnArray final : public Column {
   void appendRange(const Column& source, size_t start, size_t count) override;
   void appendDefault() override { finishRow(); }
   void reserve(size_t rows) override { offsets_.reserve(rows); }
+  void truncate(size_t rows) override;
   void formatJson(size_t row, std::string& out, const FormatOptions& options) const override;
   void formatText(size_t row, std::string& out) const override;
 
