@@ -1,0 +1,3 @@
+#include <gtest/gtest.h>
+#include "common/json.h"
+TEST(JsonSmoke, Parses) { EXPECT_TRUE(perch::parseJson("{}").isObject()); }
