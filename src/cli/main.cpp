@@ -1,0 +1,228 @@
+// perch: the server, the checker and the token tool in one binary (SPEC §2).
+#include <csignal>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "auth/jwt.h"
+#include "auth/scope.h"
+#include "auth/token_store.h"
+#include "cli/args.h"
+#include "common/error.h"
+#include "project/project.h"
+#include "server/http_server.h"
+#include "server/router.h"
+#include "server/workspace.h"
+
+namespace perch::cli {
+
+namespace {
+
+constexpr const char* kUsage = R"(usage:
+  perch serve --project DIR --data DIR [--host 127.0.0.1] [--port 7181] [--admin-token-file F]
+              [--threads N] [--max-body-bytes N] [--jwt-leeway-seconds S] [--cors-origin O] [--quiet]
+  perch check --project DIR
+  perch token jwt --name N --ttl 1h --scope PIPES:READ --resource PIPE [--fixed-params k=v[,k2=v2]]
+                  [--rps R] [--data DIR | --admin-token-file F] [--workspace-id ID]
+                  (several --scope/--resource pairs may be given; --fixed-params applies to the last)
+  perch token ls --data DIR
+environment: PERCH_ADMIN_TOKEN, PERCH_WORKSPACE_ID
+)";
+
+int usageError(const std::string& message) {
+  std::cerr << "perch: " << message << "\n" << kUsage;
+  return 2;
+}
+
+int64_t parseDuration(const std::string& text) {
+  if (text.empty()) throw std::invalid_argument("empty duration");
+  size_t used = 0;
+  const int64_t number = std::stoll(text, &used);
+  const std::string unit = text.substr(used);
+  if (unit.empty() || unit == "s") return number;
+  if (unit == "m") return number * 60;
+  if (unit == "h") return number * 3600;
+  if (unit == "d") return number * 86400;
+  throw std::invalid_argument("unknown duration unit in '" + text + "' (use s, m, h or d)");
+}
+
+int runCheck(const Args& args) {
+  const auto project_dir = args.get("project");
+  if (!project_dir) return usageError("check needs --project DIR");
+  try {
+    project::Project project = project::loadProject(*project_dir);
+    for (const auto& [name, source] : project.data_sources) server::ingestColumns(source);
+    for (const auto& warning : project.warnings) std::cerr << warning.toString() << "\n";
+    std::cout << "ok: " << project.data_sources.size() << " data sources, " << project.pipes.size() << " pipes\n";
+    return 0;
+  } catch (const project::ProjectError& error) {
+    std::cerr << error.what() << "\n";
+  } catch (const Error& error) {
+    std::cerr << error.what() << "\n";
+  }
+  return 1;
+}
+
+int runServe(const Args& args) {
+  const auto project_dir = args.get("project");
+  const auto data_dir = args.get("data");
+  if (!project_dir || !data_dir) return usageError("serve needs --project DIR and --data DIR");
+
+  std::vector<std::string> messages;
+  server::WorkspaceOptions options;
+  options.project_dir = *project_dir;
+  options.data_dir = *data_dir;
+  options.jwt_leeway_seconds = std::clamp(std::stoi(args.getOr("jwt-leeway-seconds", "5")), 0, 60);
+  std::unique_ptr<server::Workspace> workspace;
+  try {
+    options.identity = server::resolveIdentity(*data_dir, args.getOr("admin-token-file", ""), messages);
+    workspace = std::make_unique<server::Workspace>(options);
+  } catch (const project::ProjectError& error) {
+    std::cerr << error.what() << "\nperch: the project has errors; not starting\n";
+    return 1;
+  } catch (const std::exception& error) {
+    std::cerr << "perch: " << error.what() << "\n";
+    return 1;
+  }
+  for (const auto& message : messages) std::cerr << "perch: " << message << "\n";
+  for (const auto& warning : workspace->project().warnings) std::cerr << warning.toString() << "\n";
+
+  server::RouterOptions router_options;
+  router_options.cors_allow_origin = args.getOr("cors-origin", "*");
+  router_options.access_log = !args.has("quiet");
+  server::Router router(*workspace, router_options);
+
+  server::HttpServerOptions http_options;
+  http_options.host = args.getOr("host", "127.0.0.1");
+  http_options.port = static_cast<uint16_t>(std::stoi(args.getOr("port", "7181")));
+  http_options.io_threads = std::stoi(args.getOr("threads", std::to_string(std::max(4u, std::thread::hardware_concurrency()))));
+  http_options.max_body_bytes = std::stoull(args.getOr("max-body-bytes", std::to_string(10 * 1024 * 1024)));
+
+  // Signals are taken synchronously by this thread; the io threads inherit the blocked mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  server::HttpServer http(http_options, [&router](server::HttpRequest& request) { return router.handle(request); });
+  try {
+    http.start();
+  } catch (const std::exception& error) {
+    std::cerr << "perch: cannot listen on " << http_options.host << ":" << http_options.port << ": " << error.what() << "\n";
+    return 1;
+  }
+  std::cerr << "perch: serving " << workspace->project().pipes.size() << " pipes and "
+            << workspace->project().data_sources.size() << " data sources on http://" << http_options.host << ":"
+            << http.port() << " (workspace " << workspace->identity().workspace_id << ")\n";
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  std::cerr << "perch: received " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") << ", shutting down\n";
+  http.stop();
+  http.wait();
+  std::cerr << "perch: stopped\n";
+  return 0;
+}
+
+int runTokenJwt(const Args& args) {
+  std::vector<std::string> messages;
+  const std::string data_dir = args.getOr("data", "");
+  std::string admin_token;
+  std::string workspace_id = args.getOr("workspace-id", "");
+  try {
+    if (!data_dir.empty()) {
+      server::WorkspaceIdentity identity = server::resolveIdentity(data_dir, args.getOr("admin-token-file", ""), messages);
+      admin_token = identity.admin_token;
+      if (workspace_id.empty()) workspace_id = identity.workspace_id;
+    } else {
+      const char* env_token = std::getenv("PERCH_ADMIN_TOKEN");
+      const char* env_workspace = std::getenv("PERCH_WORKSPACE_ID");
+      if (!env_token || !*env_token) return usageError("token jwt needs --data DIR or PERCH_ADMIN_TOKEN");
+      admin_token = env_token;
+      if (workspace_id.empty() && env_workspace) workspace_id = env_workspace;
+    }
+  } catch (const std::exception& error) {
+    std::cerr << "perch: " << error.what() << "\n";
+    return 1;
+  }
+  if (workspace_id.empty()) return usageError("token jwt needs the workspace id (--data DIR, --workspace-id or PERCH_WORKSPACE_ID)");
+  if (admin_token.size() < 32) return usageError("the admin token is shorter than 32 characters");
+
+  auth::JwtClaims claims;
+  claims.workspace_id = workspace_id;
+  claims.name = args.getOr("name", "");
+  if (claims.name.empty()) return usageError("token jwt needs --name");
+  claims.iat = static_cast<int64_t>(std::time(nullptr));
+  claims.exp = *claims.iat + parseDuration(args.getOr("ttl", "1h"));
+  if (auto rps = args.get("rps")) claims.rps = std::stod(*rps);
+
+  std::optional<std::string> pending_type;
+  for (const auto& [key, value] : args.ordered()) {
+    if (key == "scope") {
+      pending_type = value == "PIPE:READ" ? "PIPES:READ" : value;
+    } else if (key == "resource") {
+      if (!pending_type) return usageError("--resource must follow --scope");
+      claims.scopes.push_back(auth::parseScope(*pending_type + ":" + value));
+      pending_type.reset();
+    } else if (key == "fixed-params") {
+      if (claims.scopes.empty()) return usageError("--fixed-params must follow a --scope/--resource pair");
+      size_t start = 0;
+      while (start < value.size()) {
+        size_t end = value.find(',', start);
+        if (end == std::string::npos) end = value.size();
+        const std::string pair = value.substr(start, end - start);
+        const size_t equals = pair.find('=');
+        if (equals == std::string::npos) return usageError("--fixed-params expects k=v[,k2=v2]");
+        auth::FixedParam param;
+        param.values.push_back(pair.substr(equals + 1));
+        claims.scopes.back().fixed_params[pair.substr(0, equals)] = param;
+        start = end + 1;
+      }
+    }
+  }
+  if (pending_type) return usageError("--scope " + *pending_type + " needs a --resource");
+  if (claims.scopes.empty()) return usageError("token jwt needs at least one --scope/--resource pair");
+  std::cout << auth::mintJwt(claims, admin_token) << "\n";
+  return 0;
+}
+
+int runTokenList(const Args& args) {
+  const auto data_dir = args.get("data");
+  if (!data_dir) return usageError("token ls needs --data DIR");
+  auth::TokenStore store(std::filesystem::path(*data_dir) / "tokens.json");
+  for (const auto& token : store.list()) {
+    std::cout << token.name << "\t" << token.secret << "\t";
+    for (size_t i = 0; i < token.scopes.size(); ++i) std::cout << (i ? "," : "") << auth::formatScope(token.scopes[i]);
+    std::cout << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return usageError("missing command");
+  const std::string command = argv[1];
+  try {
+    if (command == "serve") return runServe(Args(argc, argv, 2, {"quiet"}));
+    if (command == "check") return runCheck(Args(argc, argv, 2));
+    if (command == "token" && argc >= 3 && std::string(argv[2]) == "jwt") return runTokenJwt(Args(argc, argv, 3));
+    if (command == "token" && argc >= 3 && std::string(argv[2]) == "ls") return runTokenList(Args(argc, argv, 3));
+    if (command == "--help" || command == "help" || command == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
+  } catch (const Error& error) {
+    std::cerr << "perch: " << error.what() << "\n";
+    return 1;
+  } catch (const std::exception& error) {
+    return usageError(error.what());
+  }
+  return usageError("unknown command '" + command + "'");
+}
+
+}  // namespace perch::cli
+
+int main(int argc, char** argv) { return perch::cli::main(argc, argv); }

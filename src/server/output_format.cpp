@@ -1,0 +1,163 @@
+#include "server/output_format.h"
+
+#include <cstdio>
+#include <cstring>
+#include <strings.h>
+
+namespace perch::server {
+
+namespace {
+
+void appendCsvField(std::string_view value, bool quote, std::string& out) {
+  if (!quote) {
+    out.append(value);
+    return;
+  }
+  out.push_back('"');
+  for (char c : value) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+void appendTsvField(std::string_view value, std::string& out) {
+  for (char c : value) {
+    switch (c) {
+      case '\t': out.append("\\t"); break;
+      case '\n': out.append("\\n"); break;
+      case '\\': out.append("\\\\"); break;
+      default: out.push_back(c);
+    }
+  }
+}
+
+bool quotedInCsv(const DataType& type) {
+  const DataType& base = type.isNullable() ? type.nested() : type;
+  return base.isStringLike() || base.id() == TypeId::kDate || base.id() == TypeId::kDateTime || base.isArray();
+}
+
+void writeJson(const ResultView& result, const ResultStatistics& statistics, const FormatOptions& options,
+               std::string& out) {
+  out.append("{\"meta\":[");
+  for (size_t i = 0; i < result.names.size(); ++i) {
+    if (i) out.push_back(',');
+    out.append("{\"name\":");
+    appendJsonString(result.names[i], out);
+    out.append(",\"type\":");
+    appendJsonString(result.types[i].name(), out);
+    out.push_back('}');
+  }
+  out.append("],\"data\":[");
+  for (size_t row = 0; row < result.rows; ++row) {
+    out.append(row ? ",{" : "{");
+    for (size_t i = 0; i < result.columns.size(); ++i) {
+      if (i) out.push_back(',');
+      appendJsonString(result.names[i], out);
+      out.push_back(':');
+      result.columns[i]->formatJson(row, out, options);
+    }
+    out.push_back('}');
+  }
+  out.append("],\"rows\":").append(std::to_string(result.rows));
+  if (statistics.rows_before_limit) {
+    out.append(",\"rows_before_limit_at_least\":").append(std::to_string(*statistics.rows_before_limit));
+  }
+  char elapsed[32];
+  std::snprintf(elapsed, sizeof(elapsed), "%.6f", statistics.elapsed_seconds);
+  out.append(",\"statistics\":{\"elapsed\":").append(elapsed);
+  out.append(",\"rows_read\":").append(std::to_string(statistics.rows_read));
+  out.append(",\"bytes_read\":").append(std::to_string(statistics.bytes_read)).append("}}");
+}
+
+}  // namespace
+
+std::optional<OutputFormat> parseOutputFormat(std::string_view name) {
+  struct Named {
+    const char* name;
+    OutputFormat format;
+  };
+  static constexpr Named kFormats[] = {
+      {"json", OutputFormat::kJson},   {"csv", OutputFormat::kCsv},   {"csvwithnames", OutputFormat::kCsvWithNames},
+      {"ndjson", OutputFormat::kNdjson}, {"tsv", OutputFormat::kTsv}, {"tsvwithnames", OutputFormat::kTsvWithNames},
+      {"jsoneachrow", OutputFormat::kNdjson}, {"tabseparated", OutputFormat::kTsv},
+  };
+  for (const auto& named : kFormats) {
+    if (name.size() == std::strlen(named.name) && strncasecmp(name.data(), named.name, name.size()) == 0) {
+      return named.format;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string contentType(OutputFormat format) {
+  switch (format) {
+    case OutputFormat::kJson: return "application/json";
+    case OutputFormat::kCsv: case OutputFormat::kCsvWithNames: return "text/csv; charset=utf-8";
+    case OutputFormat::kNdjson: return "application/x-ndjson";
+    case OutputFormat::kTsv: case OutputFormat::kTsvWithNames: return "text/tab-separated-values; charset=utf-8";
+  }
+  return "application/octet-stream";
+}
+
+std::string formatResult(OutputFormat format, const ResultView& result, const ResultStatistics& statistics,
+                         const FormatOptions& options) {
+  std::string out;
+  std::string value;
+  switch (format) {
+    case OutputFormat::kJson:
+      writeJson(result, statistics, options, out);
+      break;
+    case OutputFormat::kNdjson:
+      for (size_t row = 0; row < result.rows; ++row) {
+        out.push_back('{');
+        for (size_t i = 0; i < result.columns.size(); ++i) {
+          if (i) out.push_back(',');
+          appendJsonString(result.names[i], out);
+          out.push_back(':');
+          result.columns[i]->formatJson(row, out, options);
+        }
+        out.append("}\n");
+      }
+      break;
+    case OutputFormat::kCsv:
+    case OutputFormat::kCsvWithNames:
+      for (size_t i = 0; i < result.names.size(); ++i) {
+        if (i) out.push_back(',');
+        appendCsvField(result.names[i], true, out);
+      }
+      out.push_back('\n');
+      for (size_t row = 0; row < result.rows; ++row) {
+        for (size_t i = 0; i < result.columns.size(); ++i) {
+          if (i) out.push_back(',');
+          value.clear();
+          result.columns[i]->formatText(row, value);
+          appendCsvField(value, quotedInCsv(result.types[i]), out);
+        }
+        out.push_back('\n');
+      }
+      break;
+    case OutputFormat::kTsv:
+    case OutputFormat::kTsvWithNames:
+      if (format == OutputFormat::kTsvWithNames) {
+        for (size_t i = 0; i < result.names.size(); ++i) {
+          if (i) out.push_back('\t');
+          appendTsvField(result.names[i], out);
+        }
+        out.push_back('\n');
+      }
+      for (size_t row = 0; row < result.rows; ++row) {
+        for (size_t i = 0; i < result.columns.size(); ++i) {
+          if (i) out.push_back('\t');
+          value.clear();
+          result.columns[i]->formatText(row, value);
+          appendTsvField(value, out);
+        }
+        out.push_back('\n');
+      }
+      break;
+  }
+  return out;
+}
+
+}  // namespace perch::server

@@ -1,0 +1,175 @@
+#include "server/workspace.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/rand.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "auth/random_secret.h"
+#include "auth/scope.h"
+#include "common/error.h"
+
+namespace perch::server {
+
+namespace {
+
+constexpr size_t kMinAdminTokenLength = 32;
+
+std::string trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.erase(text.begin());
+  return text;
+}
+
+std::string readText(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return trimmed(content.str());
+}
+
+// Writes `content` to `path` durably with mode 0600: temp file, fsync, rename, fsync directory.
+void writeSecretFile(const std::filesystem::path& path, const std::string& content) {
+  const std::filesystem::path temp = path.string() + ".tmp";
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot create " + temp.string());
+  const std::string data = content + "\n";
+  const bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot write " + path.string());
+  const int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+}
+
+std::string newUuid() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1) throw std::runtime_error("no random bytes available");
+  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0F) | 0x40);  // version 4
+  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string uuid;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) uuid.push_back('-');
+    uuid.push_back(kHex[bytes[i] >> 4]);
+    uuid.push_back(kHex[bytes[i] & 15]);
+  }
+  return uuid;
+}
+
+}  // namespace
+
+WorkspaceIdentity resolveIdentity(const std::filesystem::path& data_dir, const std::filesystem::path& admin_token_file,
+                                  std::vector<std::string>& messages) {
+  std::filesystem::create_directories(data_dir);
+  WorkspaceIdentity identity;
+  if (const char* env = std::getenv("PERCH_ADMIN_TOKEN"); env && *env) {
+    identity.admin_token = trimmed(env);
+  } else if (!admin_token_file.empty()) {
+    if (!std::filesystem::exists(admin_token_file)) {
+      throw std::runtime_error("admin token file " + admin_token_file.string() + " does not exist");
+    }
+    identity.admin_token = readText(admin_token_file);
+  } else {
+    const auto stored = data_dir / "admin_token";
+    if (std::filesystem::exists(stored)) {
+      identity.admin_token = readText(stored);
+    } else {
+      identity.admin_token = "p.admin." + auth::randomSecret(32);
+      writeSecretFile(stored, identity.admin_token);
+      messages.push_back("generated an admin token and stored it in " + stored.string() + " (mode 0600)");
+    }
+  }
+  if (identity.admin_token.size() < kMinAdminTokenLength) {
+    throw std::runtime_error("the admin token is shorter than 32 characters; it signs JWTs (HMAC key), so a short "
+                             "one can be brute-forced. Use a longer PERCH_ADMIN_TOKEN.");
+  }
+
+  if (const char* env = std::getenv("PERCH_WORKSPACE_ID"); env && *env) {
+    identity.workspace_id = trimmed(env);
+  } else {
+    const auto stored = data_dir / "workspace_id";
+    if (std::filesystem::exists(stored)) {
+      identity.workspace_id = readText(stored);
+    } else {
+      identity.workspace_id = newUuid();
+      writeSecretFile(stored, identity.workspace_id);
+      messages.push_back("generated workspace id " + identity.workspace_id);
+    }
+  }
+  return identity;
+}
+
+std::vector<ingest::IngestColumn> ingestColumns(const project::DataSource& source) {
+  std::vector<ingest::IngestColumn> columns;
+  for (const auto& column : source.columns) {
+    ingest::IngestColumn ingest_column;
+    ingest_column.name = column.name;
+    ingest_column.type = column.type;
+    ingest_column.json_path = column.json_path;
+    try {
+      ingest::parseJsonPath(column.json_path);
+      if (column.default_expr) {
+        ingest_column.default_value = ingest::parseDefault(*column.default_expr, column.type);
+        ingest_column.has_default = true;
+      }
+    } catch (const Error& error) {
+      throw Error(ErrorCode::kBadRequest, source.file.string() + ":" + std::to_string(column.line) + ": " + error.what());
+    }
+    columns.push_back(std::move(ingest_column));
+  }
+  return columns;
+}
+
+Workspace::Workspace(WorkspaceOptions options)
+    : options_(std::move(options)), project_(project::loadProject(options_.project_dir)) {
+  std::filesystem::create_directories(options_.data_dir);
+  for (const auto& [name, source] : project_.data_sources) {
+    auto decoder = std::make_unique<ingest::EventDecoder>(ingestColumns(source));
+    tables_.emplace(name, std::make_unique<Table>(name, decoder->schema()));
+    tables_.emplace(name + "_quarantine", std::make_unique<Table>(name + "_quarantine", decoder->quarantine()));
+    decoders_.emplace(name, std::move(decoder));
+  }
+
+  tokens_ = std::make_unique<auth::TokenStore>(options_.data_dir / "tokens.json");
+  for (const auto& [name, source] : project_.data_sources) {
+    for (const auto& token : source.tokens) {
+      auth::Scope scope;
+      scope.type = token.permission == "APPEND" ? auth::ScopeType::kDatasourcesAppend : auth::ScopeType::kDatasourcesRead;
+      scope.resource = name;
+      tokens_->upsert(token.name, {scope});
+    }
+  }
+  for (const auto& [name, pipe] : project_.pipes) {
+    for (const auto& token : pipe.tokens) {
+      auth::Scope scope;
+      scope.type = auth::ScopeType::kPipesRead;
+      scope.resource = name;
+      tokens_->upsert(token.name, {scope});
+    }
+  }
+}
+
+Table* Workspace::table(std::string_view name) const {
+  auto it = tables_.find(name);
+  return it == tables_.end() ? nullptr : it->second.get();
+}
+
+const ingest::EventDecoder* Workspace::decoder(std::string_view data_source) const {
+  auto it = decoders_.find(data_source);
+  return it == decoders_.end() ? nullptr : it->second.get();
+}
+
+const project::Pipe* Workspace::pipe(std::string_view name) const {
+  auto it = project_.pipes.find(name);
+  return it == project_.pipes.end() ? nullptr : &it->second;
+}
+
+}  // namespace perch::server

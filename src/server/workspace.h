@@ -1,0 +1,72 @@
+// Workspace: everything one Perch workspace serves — the loaded project, one Table per data
+// source (plus `<ds>_quarantine`), the ingestion decoders, static tokens, the admin token, the
+// workspace id and the JWT rate limiter.
+//
+// Built once at start; the project, tables map and decoders are immutable afterwards (tables
+// themselves are internally synchronized), so handlers share a Workspace without locks.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "auth/rate_limiter.h"
+#include "auth/token_store.h"
+#include "ingest/event_decoder.h"
+#include "project/project.h"
+#include "storage/table.h"
+
+namespace perch::server {
+
+struct WorkspaceIdentity {
+  std::string admin_token;
+  std::string workspace_id;
+};
+
+/// Resolves the admin token and workspace id (SPEC §2): environment PERCH_ADMIN_TOKEN or
+/// `admin_token_file`, else generated on first start and persisted under `data_dir` (mode 0600);
+/// PERCH_WORKSPACE_ID, else generated and persisted. Throws std::runtime_error when a configured
+/// admin token is shorter than 32 characters. `messages` receives human-readable notes.
+WorkspaceIdentity resolveIdentity(const std::filesystem::path& data_dir, const std::filesystem::path& admin_token_file,
+                                  std::vector<std::string>& messages);
+
+struct WorkspaceOptions {
+  std::filesystem::path project_dir;
+  std::filesystem::path data_dir;
+  WorkspaceIdentity identity;
+  int jwt_leeway_seconds = 5;
+};
+
+class Workspace {
+ public:
+  /// Loads the project (throws project::ProjectError) and prepares tables, decoders and the
+  /// tokens declared by TOKEN lines. Throws perch::Error for invalid DEFAULTs / jsonpaths.
+  explicit Workspace(WorkspaceOptions options);
+
+  const project::Project& project() const { return project_; }
+  const WorkspaceIdentity& identity() const { return options_.identity; }
+  int jwtLeewaySeconds() const { return options_.jwt_leeway_seconds; }
+
+  /// A data source or quarantine table by name, or nullptr.
+  Table* table(std::string_view name) const;
+  const ingest::EventDecoder* decoder(std::string_view data_source) const;
+  const project::Pipe* pipe(std::string_view name) const;
+
+  auth::TokenStore& tokens() { return *tokens_; }
+  auth::RateLimiter& limiter() { return limiter_; }
+
+ private:
+  WorkspaceOptions options_;
+  project::Project project_;
+  std::map<std::string, std::unique_ptr<Table>, std::less<>> tables_;
+  std::map<std::string, std::unique_ptr<ingest::EventDecoder>, std::less<>> decoders_;
+  std::unique_ptr<auth::TokenStore> tokens_;
+  auth::RateLimiter limiter_;
+};
+
+/// Builds the ingestion columns of a data source (parsing DEFAULTs). Throws perch::Error with a
+/// `file:line: message` text on an invalid DEFAULT or jsonpath.
+std::vector<ingest::IngestColumn> ingestColumns(const project::DataSource& source);
+
+}  // namespace perch::server
