@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Configures and builds Perch into build/ (the binary ends up at build/perch).
+#   scripts/build.sh [build-dir] [extra cmake args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir="${1:-build}"
+shift || true
+cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="${PERCH_BUILD_TYPE:-RelWithDebInfo}" "$@" >/dev/null
+cmake --build "$dir" -j"${PERCH_JOBS:-2}"

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine, builds Perch and runs every test suite:
+#   1. unit tests (GoogleTest via CTest) in the normal build,
+#   2. the same unit tests built with AddressSanitizer + UndefinedBehaviorSanitizer,
+#   3. black-box HTTP tests (pytest) against build/perch.
+# Ends with one line "N passed, N failed, N skipped" summing every suite; exits non-zero if any
+# suite failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+reports="$root/build/test-reports"
+
+bash scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+rm -rf "$reports"
+mkdir -p "$reports"
+status=0
+
+echo "== build"
+if ! bash scripts/build.sh build; then
+  echo "build failed"; echo "0 passed, 1 failed"; exit 1
+fi
+
+echo "== unit tests"
+(cd build && ctest --output-on-failure -j2 --timeout 300 --output-junit "$reports/unit.xml") || status=1
+
+if [ "${PERCH_SKIP_SANITIZERS:-0}" != "1" ]; then
+  echo "== unit tests under ASan+UBSan"
+  if cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPERCH_SANITIZE=ON >/dev/null &&
+     cmake --build build-asan -j2; then
+    (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+      ctest --output-on-failure -j2 --timeout 600 --output-junit "$reports/asan.xml") || status=1
+  else
+    echo "sanitizer build failed"; status=1
+    echo '<testsuite tests="1" failures="1"/>' > "$reports/asan-build.xml"
+  fi
+fi
+
+echo "== end-to-end tests"
+python3 -m pytest -q tests/e2e --junitxml="$reports/e2e.xml" -p no:cacheprovider || status=1
+
+python3 scripts/summarize_tests.py "$reports"/*.xml || status=1
+exit $status
