@@ -1,0 +1,659 @@
+#include "templating/expression_parser.h"
+
+#include <array>
+#include <charconv>
+#include <limits>
+#include <optional>
+#include <utility>
+
+#include "templating/builtins.h"
+#include "templating/template_error.h"
+
+namespace perch::templating {
+namespace {
+
+bool isNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+bool isNameChar(char c) { return isNameStart(c) || (c >= '0' && c <= '9'); }
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+/// Python keywords that have no meaning in a template expression.
+constexpr std::array<std::string_view, 24> kForbiddenKeywords{
+    "lambda", "import", "from", "yield", "await", "async", "def", "class", "del", "global", "nonlocal", "with",
+    "as", "assert", "pass", "raise", "return", "try", "except", "finally", "while", "for", "break", "continue"};
+
+/// Words the grammar itself uses; they cannot start an operand.
+constexpr std::array<std::string_view, 8> kGrammarKeywords{"if", "else", "elif", "in", "is", "and", "or", "not"};
+
+template <size_t N>
+bool contains(const std::array<std::string_view, N>& words, std::string_view word) {
+  for (std::string_view candidate : words) {
+    if (candidate == word) return true;
+  }
+  return false;
+}
+
+void appendUtf8(std::string& out, uint32_t code_point) {
+  if (code_point < 0x80) {
+    out += static_cast<char>(code_point);
+  } else if (code_point < 0x800) {
+    out += static_cast<char>(0xC0 | (code_point >> 6));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  } else if (code_point < 0x10000) {
+    out += static_cast<char>(0xE0 | (code_point >> 12));
+    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (code_point >> 18));
+    out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  }
+}
+
+bool isLiteral(const ExprPtr& expr) { return expr->kind == ExprKind::kLiteral; }
+
+}  // namespace
+
+bool isReservedName(std::string_view name) { return name == "format" || name == "q"; }
+
+ExpressionParser::ExpressionParser(std::string_view source, int line) : source_(source), line_(line) { advance(); }
+
+void ExpressionParser::fail(const std::string& message) const {
+  throw TemplateError(message + " at line " + std::to_string(line_));
+}
+
+void ExpressionParser::failUnexpected() const {
+  if (current_.kind == TokenKind::kEnd) fail("invalid syntax in '" + std::string(source_) + "': unexpected end");
+  const size_t end = std::min(source_.size(), current_.offset + 20);
+  fail("invalid syntax in '" + std::string(source_) + "' near '" +
+       std::string(source_.substr(current_.offset, end - current_.offset)) + "'");
+}
+
+void ExpressionParser::advance() { current_ = nextToken(); }
+
+bool ExpressionParser::isOperator(std::string_view op) const {
+  return current_.kind == TokenKind::kOperator && current_.text == op;
+}
+
+bool ExpressionParser::isKeyword(std::string_view word) const {
+  return current_.kind == TokenKind::kName && current_.text == word;
+}
+
+void ExpressionParser::expect(std::string_view word) {
+  if ((current_.kind == TokenKind::kName || current_.kind == TokenKind::kOperator) && current_.text == word) {
+    advance();
+    return;
+  }
+  failUnexpected();
+}
+
+ExprPtr ExpressionParser::makeNode(ExprKind kind) const {
+  auto node = std::make_unique<Expr>();
+  node->kind = kind;
+  node->line = line_;
+  return node;
+}
+
+ExpressionParser::Token ExpressionParser::nextToken() {
+  while (pos_ < source_.size() && isSpace(source_[pos_])) ++pos_;
+  Token token;
+  token.offset = pos_;
+  if (pos_ >= source_.size()) return token;
+  const char c = source_[pos_];
+
+  if (isNameStart(c)) {
+    const size_t start = pos_;
+    while (pos_ < source_.size() && isNameChar(source_[pos_])) ++pos_;
+    const std::string_view name = source_.substr(start, pos_ - start);
+    if (pos_ < source_.size() && (source_[pos_] == '\'' || source_[pos_] == '"') && name.size() <= 2) {
+      const bool raw = name.find_first_of("rR") != std::string_view::npos;
+      if (name.find_first_of("fF") != std::string_view::npos) fail("f-strings are not supported");
+      if (name.find_first_of("bB") != std::string_view::npos) fail("bytes literals are not supported");
+      if (name.find_first_not_of("rRuU") != std::string_view::npos) fail("invalid string prefix '" + std::string(name) + "'");
+      token.kind = TokenKind::kString;
+      // readString reads the quoted part; a raw prefix keeps backslashes.
+      const size_t quote_start = pos_;
+      Value value = readString();
+      if (raw) {
+        const char quote = source_[quote_start];
+        const bool triple = source_.substr(quote_start, 3) == std::string(3, quote);
+        const size_t body_start = quote_start + (triple ? 3 : 1);
+        const size_t body_end = pos_ - (triple ? 3 : 1);
+        value = Value::fromString(std::string(source_.substr(body_start, body_end - body_start)));
+      }
+      token.literal = std::move(value);
+      return token;
+    }
+    token.kind = TokenKind::kName;
+    token.text = name;
+    return token;
+  }
+
+  if (isDigit(c) || (c == '.' && pos_ + 1 < source_.size() && isDigit(source_[pos_ + 1]))) {
+    const size_t start = pos_;
+    bool is_float = false;
+    while (pos_ < source_.size() && isDigit(source_[pos_])) ++pos_;
+    if (pos_ < source_.size() && source_[pos_] == '.') {
+      is_float = true;
+      ++pos_;
+      while (pos_ < source_.size() && isDigit(source_[pos_])) ++pos_;
+    }
+    if (pos_ < source_.size() && (source_[pos_] == 'e' || source_[pos_] == 'E')) {
+      is_float = true;
+      ++pos_;
+      if (pos_ < source_.size() && (source_[pos_] == '+' || source_[pos_] == '-')) ++pos_;
+      if (pos_ >= source_.size() || !isDigit(source_[pos_])) fail("invalid number in '" + std::string(source_) + "'");
+      while (pos_ < source_.size() && isDigit(source_[pos_])) ++pos_;
+    }
+    if (pos_ < source_.size() && isNameChar(source_[pos_])) fail("invalid number in '" + std::string(source_) + "'");
+    const std::string text(source_.substr(start, pos_ - start));
+    if (is_float) {
+      token.kind = TokenKind::kFloat;
+      token.literal = Value::fromFloat(std::strtod(text.c_str(), nullptr));
+    } else {
+      int64_t value = 0;
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (error != std::errc() || end != text.data() + text.size()) fail("integer literal " + text + " is too large");
+      if (text.size() > 1 && text[0] == '0') fail("invalid integer literal " + text);
+      token.kind = TokenKind::kInt;
+      token.literal = Value::fromInt(value);
+    }
+    return token;
+  }
+
+  if (c == '\'' || c == '"') {
+    token.kind = TokenKind::kString;
+    token.literal = readString();
+    return token;
+  }
+
+  static constexpr std::array<std::string_view, 7> kTwoCharOperators{"//", "==", "!=", "<=", ">=", "**", "<>"};
+  const std::string_view two = source_.substr(pos_, 2);
+  for (std::string_view op : kTwoCharOperators) {
+    if (two == op) {
+      if (op == "**") fail("'**' is not allowed");
+      if (op == "<>") break;
+      pos_ += 2;
+      token.kind = TokenKind::kOperator;
+      token.text = op;
+      return token;
+    }
+  }
+  static constexpr std::string_view kSingleCharOperators = "()[]{},:.+-*/%<>=";
+  if (kSingleCharOperators.find(c) != std::string_view::npos) {
+    const bool augmented = pos_ + 1 < source_.size() && source_[pos_ + 1] == '=' && std::string_view("+-*/%:").find(c) != std::string_view::npos;
+    if (augmented) fail("'" + std::string(two) + "' is not allowed");
+    token.kind = TokenKind::kOperator;
+    token.text = source_.substr(pos_, 1);
+    ++pos_;
+    return token;
+  }
+  fail("invalid character '" + std::string(1, c) + "' in '" + std::string(source_) + "'");
+}
+
+Value ExpressionParser::readString() {
+  const char quote = source_[pos_];
+  const bool triple = source_.substr(pos_, 3) == std::string(3, quote);
+  pos_ += triple ? 3 : 1;
+  std::string out;
+  while (true) {
+    if (pos_ >= source_.size()) fail("unterminated string in '" + std::string(source_) + "'");
+    const char c = source_[pos_];
+    if (c == quote && (!triple || source_.substr(pos_, 3) == std::string(3, quote))) {
+      pos_ += triple ? 3 : 1;
+      return Value::fromString(std::move(out));
+    }
+    if (c == '\n' && !triple) fail("unterminated string in '" + std::string(source_) + "'");
+    if (c != '\\' || pos_ + 1 >= source_.size()) {
+      out += c;
+      ++pos_;
+      continue;
+    }
+    const char escaped = source_[pos_ + 1];
+    pos_ += 2;
+    switch (escaped) {
+      case '\n': break;
+      case '\\': out += '\\'; break;
+      case '\'': out += '\''; break;
+      case '"': out += '"'; break;
+      case 'n': out += '\n'; break;
+      case 't': out += '\t'; break;
+      case 'r': out += '\r'; break;
+      case 'a': out += '\a'; break;
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'v': out += '\v'; break;
+      case 'x':
+      case 'u':
+      case 'U': {
+        const size_t digits = escaped == 'x' ? 2 : (escaped == 'u' ? 4 : 8);
+        uint32_t code_point = 0;
+        const auto [end, error] =
+            std::from_chars(source_.data() + pos_, source_.data() + std::min(source_.size(), pos_ + digits), code_point, 16);
+        if (error != std::errc() || end != source_.data() + pos_ + digits || code_point > 0x10FFFF) {
+          fail("invalid \\" + std::string(1, escaped) + " escape in '" + std::string(source_) + "'");
+        }
+        pos_ += digits;
+        if (escaped == 'x') {
+          out += static_cast<char>(code_point);
+        } else {
+          appendUtf8(out, code_point);
+        }
+        break;
+      }
+      default:
+        if (escaped >= '0' && escaped <= '7') {
+          unsigned value = static_cast<unsigned>(escaped - '0');
+          for (int i = 0; i < 2 && pos_ < source_.size() && source_[pos_] >= '0' && source_[pos_] <= '7'; ++i) {
+            value = value * 8 + static_cast<unsigned>(source_[pos_++] - '0');
+          }
+          out += static_cast<char>(value & 0xFF);
+        } else {
+          out += '\\';
+          out += escaped;
+        }
+    }
+  }
+}
+
+ExprPtr ExpressionParser::parseComplete() {
+  ExprPtr expr = parseExpression();
+  if (current_.kind != TokenKind::kEnd) failUnexpected();
+  return expr;
+}
+
+std::vector<std::string> ExpressionParser::parseTargets() {
+  std::vector<std::string> names;
+  const bool parenthesized = isOperator("(");
+  if (parenthesized) advance();
+  while (true) {
+    if (current_.kind != TokenKind::kName || contains(kGrammarKeywords, current_.text) ||
+        contains(kForbiddenKeywords, current_.text)) {
+      failUnexpected();
+    }
+    const std::string_view name = current_.text;
+    if (isReservedName(name)) {
+      fail("'" + std::string(name) + "' is a reserved parameter name and cannot be used in a template");
+    }
+    if (name.starts_with("__")) fail("name '" + std::string(name) + "' is not allowed");
+    names.emplace_back(name);
+    advance();
+    if (!isOperator(",")) break;
+    advance();
+  }
+  if (parenthesized) expect(")");
+  return names;
+}
+
+ExprPtr ExpressionParser::parseExpression() {
+  ExprPtr then = parseOr();
+  if (!isKeyword("if")) return then;
+  advance();
+  ExprPtr condition = parseOr();
+  expect("else");
+  ExprPtr otherwise = parseExpression();
+  ExprPtr node = makeNode(ExprKind::kConditional);
+  node->operands.push_back(std::move(then));
+  node->operands.push_back(std::move(condition));
+  node->operands.push_back(std::move(otherwise));
+  return node;
+}
+
+ExprPtr ExpressionParser::parseOr() {
+  ExprPtr first = parseAnd();
+  if (!isKeyword("or")) return first;
+  ExprPtr node = makeNode(ExprKind::kOr);
+  node->operands.push_back(std::move(first));
+  while (isKeyword("or")) {
+    advance();
+    node->operands.push_back(parseAnd());
+  }
+  return node;
+}
+
+ExprPtr ExpressionParser::parseAnd() {
+  ExprPtr first = parseNot();
+  if (!isKeyword("and")) return first;
+  ExprPtr node = makeNode(ExprKind::kAnd);
+  node->operands.push_back(std::move(first));
+  while (isKeyword("and")) {
+    advance();
+    node->operands.push_back(parseNot());
+  }
+  return node;
+}
+
+ExprPtr ExpressionParser::parseNot() {
+  if (!isKeyword("not")) return parseComparison();
+  advance();
+  ExprPtr node = makeNode(ExprKind::kNot);
+  node->operands.push_back(parseNot());
+  return node;
+}
+
+ExprPtr ExpressionParser::parseComparison() {
+  ExprPtr first = parseArithmetic();
+  ExprPtr node;
+  while (true) {
+    static constexpr std::array<std::pair<std::string_view, Operator>, 6> kSymbolOperators{{
+        {"==", Operator::kEqual},
+        {"!=", Operator::kNotEqual},
+        {"<", Operator::kLess},
+        {"<=", Operator::kLessEqual},
+        {">", Operator::kGreater},
+        {">=", Operator::kGreaterEqual},
+    }};
+    std::optional<Operator> op;
+    for (const auto& [symbol, symbol_op] : kSymbolOperators) {
+      if (isOperator(symbol)) op = symbol_op;
+    }
+    if (op) {
+      advance();
+    } else if (isKeyword("in")) {
+      advance();
+      op = Operator::kIn;
+    } else if (isKeyword("not")) {
+      advance();
+      expect("in");
+      op = Operator::kNotIn;
+    } else if (isKeyword("is")) {
+      advance();
+      op = Operator::kIs;
+      if (isKeyword("not")) {
+        advance();
+        op = Operator::kIsNot;
+      }
+    } else {
+      break;
+    }
+    if (!node) {
+      node = makeNode(ExprKind::kCompare);
+      node->operands.push_back(std::move(first));
+    }
+    node->compare_ops.push_back(*op);
+    node->operands.push_back(parseArithmetic());
+  }
+  return node ? std::move(node) : std::move(first);
+}
+
+ExprPtr ExpressionParser::parseArithmetic() {
+  ExprPtr left = parseTerm();
+  while (isOperator("+") || isOperator("-")) {
+    const Operator op = isOperator("+") ? Operator::kAdd : Operator::kSubtract;
+    advance();
+    ExprPtr node = makeNode(ExprKind::kBinary);
+    node->op = op;
+    node->operands.push_back(std::move(left));
+    node->operands.push_back(parseTerm());
+    left = std::move(node);
+  }
+  return left;
+}
+
+ExprPtr ExpressionParser::parseTerm() {
+  ExprPtr left = parseUnary();
+  while (isOperator("*") || isOperator("/") || isOperator("//") || isOperator("%")) {
+    Operator op = Operator::kMultiply;
+    if (isOperator("/")) op = Operator::kDivide;
+    if (isOperator("//")) op = Operator::kFloorDivide;
+    if (isOperator("%")) op = Operator::kModulo;
+    advance();
+    ExprPtr node = makeNode(ExprKind::kBinary);
+    node->op = op;
+    node->operands.push_back(std::move(left));
+    node->operands.push_back(parseUnary());
+    left = std::move(node);
+  }
+  return left;
+}
+
+ExprPtr ExpressionParser::parseUnary() {
+  if (!isOperator("-") && !isOperator("+")) return parsePrimary();
+  const bool negate = isOperator("-");
+  advance();
+  ExprPtr operand = parseUnary();
+  // Fold `-5` into a literal so defaults like Int32(x, -1) are visible to parameters().
+  if (operand->kind == ExprKind::kLiteral &&
+      (operand->literal.kind == ValueKind::kInt || operand->literal.kind == ValueKind::kFloat)) {
+    if (negate) {
+      if (operand->literal.kind == ValueKind::kFloat) {
+        operand->literal.real = -operand->literal.real;
+      } else {
+        operand->literal.integer = -operand->literal.integer;
+      }
+    }
+    return operand;
+  }
+  ExprPtr node = makeNode(ExprKind::kUnary);
+  node->op = negate ? Operator::kNegate : Operator::kPlus;
+  node->operands.push_back(std::move(operand));
+  return node;
+}
+
+ExprPtr ExpressionParser::parsePrimary() {
+  ExprPtr expr;
+  if (current_.kind == TokenKind::kName && !contains(kGrammarKeywords, current_.text) &&
+      !contains(kForbiddenKeywords, current_.text) && current_.text != "None" && current_.text != "True" &&
+      current_.text != "False") {
+    const std::string_view name = current_.text;
+    advance();
+    if (isOperator("(")) {
+      advance();
+      expr = makeNode(ExprKind::kCall);
+      expr->name = std::string(name);
+      expr->builtin = findBuiltin(name);
+      if (expr->builtin == nullptr) {
+        if (name.starts_with("__")) fail("name '" + std::string(name) + "' is not allowed");
+        fail("unknown function '" + std::string(name) + "'");
+      }
+      parseArguments(*expr);
+      checkCall(*expr);
+    } else {
+      expr = parseName(name);
+    }
+  } else {
+    expr = parseAtom();
+  }
+  while (true) {
+    if (isOperator("[")) {
+      advance();
+      expr = parseSubscript(std::move(expr));
+    } else if (isOperator(".")) {
+      advance();
+      if (current_.kind != TokenKind::kName) failUnexpected();
+      const std::string_view name = current_.text;
+      if (name.starts_with("_")) fail("attribute '" + std::string(name) + "' is not allowed");
+      const auto method = findMethod(name);
+      if (!method) fail("method '" + std::string(name) + "' is not allowed");
+      advance();
+      if (!isOperator("(")) fail("attribute access '." + std::string(name) + "' is not allowed, only method calls");
+      advance();
+      ExprPtr call = makeNode(ExprKind::kMethodCall);
+      call->name = std::string(name);
+      call->method = *method;
+      call->operands.push_back(std::move(expr));
+      parseArguments(*call);
+      expr = std::move(call);
+    } else if (isOperator("(")) {
+      fail("only builtin functions and allow-listed methods can be called");
+    } else {
+      return expr;
+    }
+  }
+}
+
+ExprPtr ExpressionParser::parseName(std::string_view name) {
+  if (name.starts_with("__")) fail("name '" + std::string(name) + "' is not allowed");
+  if (isReservedName(name)) {
+    fail("'" + std::string(name) + "' is a reserved parameter name and cannot be used in a template");
+  }
+  ExprPtr node = makeNode(ExprKind::kName);
+  node->name = std::string(name);
+  return node;
+}
+
+ExprPtr ExpressionParser::parseSubscript(ExprPtr target) {
+  auto none_literal = [this] { return makeNode(ExprKind::kLiteral); };
+  ExprPtr lower = isOperator(":") ? none_literal() : parseExpression();
+  if (!isOperator(":")) {
+    expect("]");
+    ExprPtr node = makeNode(ExprKind::kSubscript);
+    node->operands.push_back(std::move(target));
+    node->operands.push_back(std::move(lower));
+    return node;
+  }
+  advance();
+  ExprPtr upper = isOperator(":") || isOperator("]") ? none_literal() : parseExpression();
+  ExprPtr step = none_literal();
+  if (isOperator(":")) {
+    advance();
+    if (!isOperator("]")) step = parseExpression();
+  }
+  expect("]");
+  ExprPtr node = makeNode(ExprKind::kSlice);
+  node->operands.push_back(std::move(target));
+  node->operands.push_back(std::move(lower));
+  node->operands.push_back(std::move(upper));
+  node->operands.push_back(std::move(step));
+  return node;
+}
+
+void ExpressionParser::parseArguments(Expr& call) {
+  while (!isOperator(")")) {
+    if (isOperator("*")) fail("'*' arguments are not allowed");
+    bool is_keyword = false;
+    if (current_.kind == TokenKind::kName) {
+      const Token saved = current_;
+      const size_t saved_pos = pos_;
+      advance();
+      is_keyword = isOperator("=");
+      if (is_keyword) {
+        advance();
+        const std::string name(saved.text);
+        for (const Keyword& keyword : call.keywords) {
+          if (keyword.name == name) fail("keyword argument repeated: " + name);
+        }
+        call.keywords.push_back(Keyword{name, parseExpression()});
+      } else {
+        current_ = saved;
+        pos_ = saved_pos;
+      }
+    }
+    if (!is_keyword) {
+      if (!call.keywords.empty()) fail("positional argument follows keyword argument");
+      call.operands.push_back(parseExpression());
+    }
+    if (!isOperator(",")) break;
+    advance();
+  }
+  expect(")");
+}
+
+void ExpressionParser::checkCall(const Expr& call) const {
+  const BuiltinSpec& spec = *call.builtin;
+  const size_t positional = call.operands.size();
+  if (positional < spec.min_positional || positional > spec.max_positional) {
+    fail(std::string(spec.name) + "() takes " +
+         (spec.min_positional == spec.max_positional ? std::to_string(spec.min_positional)
+                                                      : std::to_string(spec.min_positional) + " to " +
+                                                            std::to_string(spec.max_positional)) +
+         " positional arguments but " + std::to_string(positional) + " were given");
+  }
+  if (!spec.any_keywords) {
+    for (const Keyword& keyword : call.keywords) {
+      bool known = false;
+      for (std::string_view allowed : spec.keywords) known = known || allowed == keyword.name;
+      if (!known) fail(std::string(spec.name) + "() got an unexpected keyword argument '" + keyword.name + "'");
+    }
+  }
+  if (spec.name == "Array" && positional >= 2 && isLiteral(call.operands[1])) {
+    const Value& type = call.operands[1]->literal;
+    if (type.kind != ValueKind::kString || !paramTypeFromName(type.text)) {
+      fail("unknown Array element type " + pythonRepr(type));
+    }
+  }
+}
+
+ExprPtr ExpressionParser::parseAtom() {
+  if (current_.kind == TokenKind::kInt || current_.kind == TokenKind::kFloat) {
+    ExprPtr node = makeNode(ExprKind::kLiteral);
+    node->literal = current_.literal;
+    advance();
+    return node;
+  }
+  if (current_.kind == TokenKind::kString) {
+    ExprPtr node = makeNode(ExprKind::kLiteral);
+    node->literal = current_.literal;
+    advance();
+    while (current_.kind == TokenKind::kString) {  // implicit concatenation: 'a' 'b'
+      node->literal.text += current_.literal.text;
+      advance();
+    }
+    return node;
+  }
+  if (current_.kind == TokenKind::kName) {
+    const std::string_view word = current_.text;
+    ExprPtr node = makeNode(ExprKind::kLiteral);
+    if (word == "None") {
+      node->literal = Value::none();
+    } else if (word == "True" || word == "False") {
+      node->literal = Value::fromBool(word == "True");
+    } else if (contains(kForbiddenKeywords, word)) {
+      fail("'" + std::string(word) + "' is not allowed");
+    } else {
+      failUnexpected();
+    }
+    advance();
+    return node;
+  }
+  const bool is_paren = isOperator("(");
+  const bool is_list = isOperator("[");
+  const bool is_dict = isOperator("{");
+  if (!is_paren && !is_list && !is_dict) failUnexpected();
+  advance();
+  const std::string_view close = is_paren ? ")" : (is_list ? "]" : "}");
+  ExprPtr node = makeNode(is_list ? ExprKind::kList : (is_dict ? ExprKind::kDict : ExprKind::kTuple));
+  bool saw_comma = false;
+  while (!isOperator(close)) {
+    node->operands.push_back(parseExpression());
+    if (is_dict) {
+      expect(":");
+      node->operands.push_back(parseExpression());
+    }
+    if (isKeyword("for")) fail("comprehensions are not supported");
+    if (!isOperator(",")) break;
+    saw_comma = true;
+    advance();
+  }
+  expect(close);
+  if (is_paren && node->operands.size() == 1 && !saw_comma) return std::move(node->operands[0]);
+
+  // Fold collections of literals (enum=[...], Array defaults) into one literal.
+  for (const ExprPtr& operand : node->operands) {
+    if (!isLiteral(operand)) return node;
+  }
+  ExprPtr literal = makeNode(ExprKind::kLiteral);
+  if (is_dict) {
+    Dict dict;
+    for (size_t i = 0; i + 1 < node->operands.size(); i += 2) {
+      const Value& key = node->operands[i]->literal;
+      bool replaced = false;
+      for (auto& entry : dict.entries) {
+        if (valuesEqual(entry.first, key)) {
+          entry.second = node->operands[i + 1]->literal;
+          replaced = true;
+        }
+      }
+      if (!replaced) dict.entries.emplace_back(key, node->operands[i + 1]->literal);
+    }
+    literal->literal = Value::fromDict(std::move(dict));
+    return literal;
+  }
+  ValueList elements;
+  for (const ExprPtr& operand : node->operands) elements.push_back(operand->literal);
+  literal->literal = is_list ? Value::list(std::move(elements)) : Value::tuple(std::move(elements));
+  return literal;
+}
+
+}  // namespace perch::templating
