@@ -25,6 +25,9 @@ struct AttackCase {
   std::string token;
 };
 
+// gtest prints the case name instead of the struct's bytes.
+void PrintTo(const AttackCase& attack, std::ostream* out) { *out << attack.name; }
+
 JwtVerifyOptions options() { return JwtVerifyOptions{.key = kKey, .workspace_id = kWorkspace, .now_seconds = kNow}; }
 
 std::string withHeader(std::string_view header_json) { return forge::token({}, header_json); }
