@@ -259,6 +259,16 @@ Value ExpressionParser::readString() {
 
 ExprPtr ExpressionParser::parseComplete() {
   ExprPtr expr = parseExpression();
+  if (isOperator(",")) {  // a bare tuple: `{% set a, b = 1, 2 %}`, `{% for x in 'a', 'b' %}`
+    ExprPtr tuple = makeNode(ExprKind::kTuple);
+    tuple->operands.push_back(std::move(expr));
+    while (isOperator(",")) {
+      advance();
+      if (current_.kind == TokenKind::kEnd) break;
+      tuple->operands.push_back(parseExpression());
+    }
+    expr = foldLiterals(std::move(tuple));
+  }
   if (current_.kind != TokenKind::kEnd) failUnexpected();
   return expr;
 }
@@ -629,12 +639,16 @@ ExprPtr ExpressionParser::parseAtom() {
   expect(close);
   if (is_paren && node->operands.size() == 1 && !saw_comma) return std::move(node->operands[0]);
 
-  // Fold collections of literals (enum=[...], Array defaults) into one literal.
+  return foldLiterals(std::move(node));
+}
+
+ExprPtr ExpressionParser::foldLiterals(ExprPtr node) const {
+  // Collections of literals (enum=[...], Array defaults) become one literal, built once.
   for (const ExprPtr& operand : node->operands) {
     if (!isLiteral(operand)) return node;
   }
   ExprPtr literal = makeNode(ExprKind::kLiteral);
-  if (is_dict) {
+  if (node->kind == ExprKind::kDict) {
     Dict dict;
     for (size_t i = 0; i + 1 < node->operands.size(); i += 2) {
       const Value& key = node->operands[i]->literal;
@@ -652,7 +666,8 @@ ExprPtr ExpressionParser::parseAtom() {
   }
   ValueList elements;
   for (const ExprPtr& operand : node->operands) elements.push_back(operand->literal);
-  literal->literal = is_list ? Value::list(std::move(elements)) : Value::tuple(std::move(elements));
+  literal->literal =
+      node->kind == ExprKind::kList ? Value::list(std::move(elements)) : Value::tuple(std::move(elements));
   return literal;
 }
 

@@ -56,6 +56,7 @@ class ExpressionParser {
   void parseArguments(Expr& call);
   void checkCall(const Expr& call) const;
   ExprPtr makeNode(ExprKind kind) const;
+  ExprPtr foldLiterals(ExprPtr node) const;
   Value readString();
 
   std::string_view source_;
