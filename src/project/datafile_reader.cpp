@@ -110,7 +110,8 @@ std::vector<DatafileEntry> readDatafile(std::string_view text, const std::filesy
       const std::string key = upper(firstWord(line));
       const KeyKind kind = key.empty() ? KeyKind::kUnknown : classifyKey(key);
       if (kind == KeyKind::kUnknown) {
-        if (in_block) {
+        // Only SQL bodies may start at column 0 (SPEC §3.2); elsewhere it is an unknown key.
+        if (in_block && entries.back().key == "SQL") {
           body.push_back(line);
           continue;
         }

@@ -1,4 +1,5 @@
 // Parsing of `.datasource` files: SCHEMA columns, ENGINE_* keys, TOKEN lines.
+#include <algorithm>
 #include <cctype>
 
 #include "common/error.h"
@@ -197,6 +198,7 @@ std::optional<TokenDeclaration> parseTokenLine(const DatafileEntry& entry, const
 
 DataSource parseDataSource(std::string_view text, const std::filesystem::path& file,
                            std::vector<Diagnostic>& diagnostics) {
+  const size_t first_diagnostic = diagnostics.size();
   DataSource source;
   source.file = file;
   source.name = file.stem().string();
@@ -243,12 +245,14 @@ DataSource parseDataSource(std::string_view text, const std::filesystem::path& f
     } else if (key == "NODE" || key == "SQL" || key == "TYPE" || key == "DATASOURCE" || key == "TARGET_DATASOURCE" ||
                key == "COPY_SCHEDULE" || key == "COPY_MODE") {
       diagnostics.push_back({file, entry.line, "'" + key + "' belongs in a .pipe file"});
-    } else {
+    } else if (classifyKey(key) == KeyKind::kImplemented) {  // warned keys were reported by the reader
       diagnostics.push_back({file, entry.line, "'" + key + "' is not supported by Perch yet; ignored", true});
     }
   }
   if (!has_schema) diagnostics.push_back({file, 1, "data source '" + source.name + "' has no SCHEMA"});
   else if (source.columns.empty()) diagnostics.push_back({file, 1, "data source '" + source.name + "' has no columns"});
+  std::stable_sort(diagnostics.begin() + static_cast<ptrdiff_t>(first_diagnostic), diagnostics.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) { return a.line < b.line; });
   return source;
 }
 

@@ -1,4 +1,5 @@
 // Parsing of `.pipe` files: NODE/SQL/DESCRIPTION blocks, TYPE, TOKEN lines.
+#include <algorithm>
 #include <cctype>
 
 #include "common/error.h"
@@ -33,6 +34,7 @@ std::vector<templating::ParamInfo> Pipe::parameters() const {
 }
 
 Pipe parsePipe(std::string_view text, const std::filesystem::path& file, std::vector<Diagnostic>& diagnostics) {
+  const size_t first_diagnostic = diagnostics.size();
   Pipe pipe;
   pipe.file = file;
   pipe.name = file.stem().string();
@@ -96,7 +98,7 @@ Pipe parsePipe(std::string_view text, const std::filesystem::path& file, std::ve
     } else if (key == "TAGS" || key == "DATASOURCE" || key == "TARGET_DATASOURCE" || key == "COPY_SCHEDULE" ||
                key == "COPY_MODE" || key == "VERSION" || key == "INCLUDE") {
       if (key == "INCLUDE") diagnostics.push_back({file, entry.line, "INCLUDE is not supported yet; ignored", true});
-    } else {
+    } else if (classifyKey(key) == KeyKind::kImplemented) {  // warned keys were reported by the reader
       diagnostics.push_back({file, entry.line, "'" + key + "' does not belong in a .pipe file"});
     }
   }
@@ -106,6 +108,8 @@ Pipe parsePipe(std::string_view text, const std::filesystem::path& file, std::ve
   }
   if (pipe.type.empty()) pipe.type = "endpoint";
   pipe.endpoint_node = endpoint.value_or(pipe.nodes.empty() ? 0 : pipe.nodes.size() - 1);
+  std::stable_sort(diagnostics.begin() + static_cast<ptrdiff_t>(first_diagnostic), diagnostics.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) { return a.line < b.line; });
   return pipe;
 }
 
