@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <iostream>
+#include <optional>
 
 namespace perch::server {
 
@@ -87,10 +88,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (error == http::error::end_of_stream || error == beast::error::timeout || error == asio::error::operation_aborted) {
       return close();
     }
-    if (error && error != http::error::body_limit && error != http::error::bad_target &&
-        error.category() != http::error::bad_method.category()) {
-      return close();
-    }
+    // Any other HTTP parse error gets a 400; socket errors just close the connection.
+    const bool parse_error = error && error.category() == http::make_error_code(http::error::bad_target).category();
+    if (error && !parse_error) return close();
     ++server_.in_flight;
     if (error == http::error::body_limit) {
       HttpResponse response = plainError(413, "request body is larger than the limit of " +
@@ -105,7 +105,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
     HttpRequest request;
     request.method = std::string(message.method_string());
-    const std::string_view target = message.target();
+    const std::string_view target(message.target().data(), message.target().size());
     const size_t question = target.find('?');
     request.path = urlDecode(target.substr(0, question), false);
     if (question != std::string_view::npos) request.query = parseQueryString(target.substr(question + 1));

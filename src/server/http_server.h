@@ -45,8 +45,9 @@ class HttpServer {
   /// The bound port (useful with port 0).
   uint16_t port() const;
 
+  struct Impl;  // Beast/Asio state; defined in the .cpp (public so connection code can name it)
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
