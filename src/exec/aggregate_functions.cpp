@@ -1,0 +1,663 @@
+// The aggregate functions (count, sum, avg, min, max, any, anyLast, argMin, argMax, uniq,
+// uniqExact, quantile, quantileExact, median, groupArray), the Nullable and -If adapters, and
+// the name lookup used by the binder.
+//
+// uniq is exact here (a hash set of 64-bit values; strings by a 64-bit hash), where ClickHouse's
+// is an approximate HyperLogLog-like sketch: results agree exactly on small cardinalities only.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <unordered_map>
+
+#include "common/error.h"
+#include "exec/aggregate_function.h"
+#include "exec/cast.h"
+#include "exec/hash_table.h"
+#include "exec/kernel_loops.h"
+#include "exec/type_rules.h"
+
+namespace perch {
+
+namespace {
+
+// ---- count --------------------------------------------------------------------------------
+
+struct CountState {
+  uint64_t count = 0;
+};
+
+class Count final : public AggregateFunctionHelper<Count, CountState> {
+ public:
+  Count() : AggregateFunctionHelper(DataType(TypeId::kUInt64)) {}
+  int prepare(std::span<const ColumnPtr>) const { return 0; }
+  void add(State& state, int, size_t) const { ++state.count; }
+  void addBatchSingle(char* place, std::span<const ColumnPtr>, size_t rows, const uint8_t* skip) const override {
+    uint64_t added = rows;
+    if (skip) {
+      for (size_t i = 0; i < rows; ++i) added -= skip[i] != 0;
+    }
+    reinterpret_cast<State*>(place)->count += added;
+  }
+  void mergeStates(State& state, const State& other) const { state.count += other.count; }
+  void insertState(const State& state, Column& to) const {
+    static_cast<ColumnVector<uint64_t>&>(to).data().push_back(state.count);
+  }
+};
+
+// ---- sum / avg ----------------------------------------------------------------------------
+
+template <typename T>
+using SumAccumulator = std::conditional_t<std::is_floating_point_v<T>, double,
+                                          std::conditional_t<std::is_signed_v<T>, int64_t, uint64_t>>;
+
+template <typename T>
+class Sum final : public AggregateFunctionHelper<Sum<T>, SumAccumulator<T>> {
+  using Acc = SumAccumulator<T>;
+  using Base = AggregateFunctionHelper<Sum<T>, Acc>;
+
+ public:
+  explicit Sum(DataType result) : Base(std::move(result)) {}
+  const T* prepare(std::span<const ColumnPtr> args) const { return asVector<T>(*args[0]).data().data(); }
+  static Acc wrapAdd(Acc a, T b) {
+    if constexpr (std::is_integral_v<Acc>) return static_cast<Acc>(static_cast<uint64_t>(a) + static_cast<uint64_t>(static_cast<Acc>(b)));
+    else return a + b;
+  }
+  void add(Acc& state, const T* data, size_t row) const { state = wrapAdd(state, data[row]); }
+  void addBatchSingle(char* place, std::span<const ColumnPtr> args, size_t rows, const uint8_t* skip) const override {
+    const T* data = prepare(args);
+    Acc sum = 0;
+    if (skip) {
+      for (size_t i = 0; i < rows; ++i) sum = wrapAdd(sum, skip[i] ? T{} : data[i]);
+    } else {
+      for (size_t i = 0; i < rows; ++i) sum = wrapAdd(sum, data[i]);
+    }
+    Acc& state = *reinterpret_cast<Acc*>(place);
+    if constexpr (std::is_integral_v<Acc>) state = static_cast<Acc>(static_cast<uint64_t>(state) + static_cast<uint64_t>(sum));
+    else state += sum;
+  }
+  void mergeStates(Acc& state, const Acc& other) const { state += other; }
+  void insertState(const Acc& state, Column& to) const { static_cast<ColumnVector<Acc>&>(to).data().push_back(state); }
+};
+
+template <typename T>
+struct AvgState {
+  SumAccumulator<T> sum = 0;
+  uint64_t count = 0;
+};
+
+template <typename T>
+class Avg final : public AggregateFunctionHelper<Avg<T>, AvgState<T>> {
+  using Base = AggregateFunctionHelper<Avg<T>, AvgState<T>>;
+
+ public:
+  Avg() : Base(DataType(TypeId::kFloat64)) {}
+  const T* prepare(std::span<const ColumnPtr> args) const { return asVector<T>(*args[0]).data().data(); }
+  void add(AvgState<T>& state, const T* data, size_t row) const {
+    state.sum = Sum<T>::wrapAdd(state.sum, data[row]);
+    ++state.count;
+  }
+  void mergeStates(AvgState<T>& state, const AvgState<T>& other) const {
+    state.sum += other.sum;
+    state.count += other.count;
+  }
+  void insertState(const AvgState<T>& state, Column& to) const {
+    static_cast<ColumnVector<double>&>(to).data().push_back(state.count ? static_cast<double>(state.sum) / static_cast<double>(state.count)
+                                                                          : NAN);
+  }
+};
+
+// ---- min / max / any / anyLast ------------------------------------------------------------
+
+enum class Pick { kMin, kMax, kAny, kAnyLast };
+
+template <typename T>
+struct SingleValueState {
+  T value{};
+  bool has = false;
+};
+
+template <Pick kPick, typename V>
+bool better(const V& candidate, const V& current) {
+  if constexpr (kPick == Pick::kMin) return candidate < current;
+  else if constexpr (kPick == Pick::kMax) return current < candidate;
+  else if constexpr (kPick == Pick::kAny) return false;
+  else return true;
+}
+
+template <typename T, Pick kPick>
+class PickFixed final : public AggregateFunctionHelper<PickFixed<T, kPick>, SingleValueState<T>> {
+  using Base = AggregateFunctionHelper<PickFixed<T, kPick>, SingleValueState<T>>;
+
+ public:
+  explicit PickFixed(DataType type) : Base(std::move(type)) {}
+  const T* prepare(std::span<const ColumnPtr> args) const { return asVector<T>(*args[0]).data().data(); }
+  void add(SingleValueState<T>& state, const T* data, size_t row) const {
+    if (!state.has || better<kPick>(data[row], state.value)) {
+      state.value = data[row];
+      state.has = true;
+    }
+  }
+  void mergeStates(SingleValueState<T>& state, const SingleValueState<T>& other) const {
+    if (other.has && (!state.has || better<kPick>(other.value, state.value))) state = other;
+  }
+  void insertState(const SingleValueState<T>& state, Column& to) const {
+    static_cast<ColumnVector<T>&>(to).data().push_back(state.value);
+  }
+};
+
+template <Pick kPick>
+class PickString final : public AggregateFunctionHelper<PickString<kPick>, SingleValueState<std::string>> {
+  using Base = AggregateFunctionHelper<PickString<kPick>, SingleValueState<std::string>>;
+
+ public:
+  explicit PickString(DataType type) : Base(std::move(type)) {}
+  const ColumnString* prepare(std::span<const ColumnPtr> args) const { return &asString(*args[0]); }
+  void add(SingleValueState<std::string>& state, const ColumnString* column, size_t row) const {
+    const std::string_view value = column->at(row);
+    if (!state.has || better<kPick>(value, std::string_view(state.value))) {
+      state.value.assign(value);
+      state.has = true;
+    }
+  }
+  void mergeStates(SingleValueState<std::string>& state, const SingleValueState<std::string>& other) const {
+    if (other.has && (!state.has || better<kPick>(other.value, state.value))) state = other;
+  }
+  void insertState(const SingleValueState<std::string>& state, Column& to) const {
+    static_cast<ColumnString&>(to).push(state.value);
+  }
+};
+
+// ---- argMin / argMax ----------------------------------------------------------------------
+
+// A value of any fixed-width or string column, copied out of a batch.
+struct StoredValue {
+  uint64_t bits = 0;
+  std::string text;
+};
+
+struct ValueReader {
+  const char* fixed = nullptr;
+  size_t width = 0;
+  const ColumnString* string = nullptr;
+
+  static ValueReader of(const Column& column) {
+    ValueReader reader;
+    if (column.type().isStringLike()) {
+      reader.string = &asString(column);
+    } else {
+      reader.width = column.type().fixedWidth();
+      dispatchFixed(column.type(), [&](auto tag) {
+        using T = decltype(tag);
+        reader.fixed = reinterpret_cast<const char*>(asVector<T>(column).data().data());
+        return 0;
+      });
+    }
+    return reader;
+  }
+  void read(size_t row, StoredValue& out) const {
+    if (string) out.text.assign(string->at(row));
+    else std::memcpy(&out.bits, fixed + row * width, width);
+  }
+};
+
+void insertStored(const StoredValue& value, Column& to) {
+  if (to.type().isStringLike()) {
+    static_cast<ColumnString&>(to).push(value.text);
+    return;
+  }
+  dispatchFixed(to.type(), [&](auto tag) {
+    using T = decltype(tag);
+    T typed;
+    std::memcpy(&typed, &value.bits, sizeof(T));
+    static_cast<ColumnVector<T>&>(to).data().push_back(typed);
+    return 0;
+  });
+}
+
+template <typename V>
+struct ArgState {
+  StoredValue arg;
+  V value{};
+  bool has = false;
+};
+
+template <typename V, bool kMax>
+class ArgMinMax final : public AggregateFunctionHelper<ArgMinMax<V, kMax>, ArgState<V>> {
+  using Base = AggregateFunctionHelper<ArgMinMax<V, kMax>, ArgState<V>>;
+
+ public:
+  explicit ArgMinMax(DataType type) : Base(std::move(type)) {}
+  struct Input {
+    ValueReader arg;
+    const V* values = nullptr;
+    const ColumnString* strings = nullptr;
+  };
+  Input prepare(std::span<const ColumnPtr> args) const {
+    Input input{ValueReader::of(*args[0])};
+    if constexpr (std::is_same_v<V, std::string>) input.strings = &asString(*args[1]);
+    else input.values = asVector<V>(*args[1]).data().data();
+    return input;
+  }
+  void add(ArgState<V>& state, const Input& input, size_t row) const {
+    if constexpr (std::is_same_v<V, std::string>) {
+      const std::string_view value = input.strings->at(row);
+      if (!state.has || (kMax ? std::string_view(state.value) < value : value < std::string_view(state.value))) {
+        state.value.assign(value);
+        input.arg.read(row, state.arg);
+        state.has = true;
+      }
+    } else {
+      const V value = input.values[row];
+      if (!state.has || (kMax ? state.value < value : value < state.value)) {
+        state.value = value;
+        input.arg.read(row, state.arg);
+        state.has = true;
+      }
+    }
+  }
+  void mergeStates(ArgState<V>& state, const ArgState<V>& other) const {
+    if (other.has && (!state.has || (kMax ? state.value < other.value : other.value < state.value))) state = other;
+  }
+  void insertState(const ArgState<V>& state, Column& to) const { insertStored(state.arg, to); }
+};
+
+// ---- uniq ---------------------------------------------------------------------------------
+
+// Per-row 64-bit identities of the argument tuple: the value itself for one fixed-width argument,
+// hashes otherwise.
+std::vector<uint64_t> rowIdentities(std::span<const ColumnPtr> args, size_t rows) {
+  std::vector<uint64_t> out(rows, 0);
+  for (size_t a = 0; a < args.size(); ++a) {
+    const Column& column = *args[a];
+    const bool single = args.size() == 1;
+    if (column.type().isStringLike()) {
+      const auto& strings = asString(column);
+      for (size_t i = 0; i < rows; ++i) {
+        const std::string_view value = strings.at(i);
+        const uint64_t h = hashBytes(value.data(), value.size());
+        out[i] = single ? h : hashInt(out[i] * 31 + h);
+      }
+    } else {
+      dispatchFixed(column.type(), [&](auto tag) {
+        using T = decltype(tag);
+        const T* data = asVector<T>(column).data().data();
+        for (size_t i = 0; i < rows; ++i) {
+          uint64_t bits = 0;
+          std::memcpy(&bits, &data[i], sizeof(T));
+          out[i] = single ? bits : hashInt(out[i] * 31 + hashInt(bits));
+        }
+        return 0;
+      });
+    }
+  }
+  return out;
+}
+
+class Uniq final : public AggregateFunctionHelper<Uniq, FlatHashSet64> {
+ public:
+  Uniq() : AggregateFunctionHelper(DataType(TypeId::kUInt64)) {}
+  // The identities live in a thread-local buffer for the duration of one batch.
+  const uint64_t* prepare(std::span<const ColumnPtr> args) const {
+    thread_local std::vector<uint64_t> buffer;
+    buffer = rowIdentities(args, args.empty() ? 0 : args[0]->size());
+    return buffer.data();
+  }
+  void add(FlatHashSet64& state, const uint64_t* identities, size_t row) const { state.insert(identities[row]); }
+  void mergeStates(FlatHashSet64& state, const FlatHashSet64& other) const {
+    other.forEach([&](uint64_t value) { state.insert(value); });
+  }
+  void insertState(const FlatHashSet64& state, Column& to) const {
+    static_cast<ColumnVector<uint64_t>&>(to).data().push_back(state.size());
+  }
+};
+
+// ---- quantiles ----------------------------------------------------------------------------
+
+template <typename T>
+class Quantile final : public AggregateFunctionHelper<Quantile<T>, std::vector<double>> {
+  using Base = AggregateFunctionHelper<Quantile<T>, std::vector<double>>;
+
+ public:
+  Quantile(double level, bool exact) : Base(DataType(TypeId::kFloat64)), level_(level), exact_(exact) {}
+  const T* prepare(std::span<const ColumnPtr> args) const { return asVector<T>(*args[0]).data().data(); }
+  void add(std::vector<double>& state, const T* data, size_t row) const { state.push_back(static_cast<double>(data[row])); }
+  void mergeStates(std::vector<double>& state, const std::vector<double>& other) const {
+    state.insert(state.end(), other.begin(), other.end());
+  }
+  void insertState(const std::vector<double>& state, Column& to) const {
+    auto& out = static_cast<ColumnVector<double>&>(to).data();
+    if (state.empty()) {
+      out.push_back(NAN);
+      return;
+    }
+    std::vector<double> values = state;
+    if (exact_) {
+      size_t index = std::min(values.size() - 1, static_cast<size_t>(level_ * static_cast<double>(values.size())));
+      std::nth_element(values.begin(), values.begin() + static_cast<ptrdiff_t>(index), values.end());
+      out.push_back(values[index]);
+      return;
+    }
+    std::sort(values.begin(), values.end());
+    const double position = level_ * static_cast<double>(values.size() - 1);
+    const size_t lower = static_cast<size_t>(std::floor(position));
+    const size_t upper = std::min(lower + 1, values.size() - 1);
+    out.push_back(values[lower] + (position - static_cast<double>(lower)) * (values[upper] - values[lower]));
+  }
+
+ private:
+  double level_;
+  bool exact_;
+};
+
+// ---- groupArray ---------------------------------------------------------------------------
+
+class GroupArray final : public AggregateFunctionHelper<GroupArray, std::vector<StoredValue>> {
+ public:
+  explicit GroupArray(DataType element) : AggregateFunctionHelper(DataType::array(element)) {}
+  ValueReader prepare(std::span<const ColumnPtr> args) const { return ValueReader::of(*args[0]); }
+  void add(std::vector<StoredValue>& state, const ValueReader& reader, size_t row) const {
+    state.emplace_back();
+    reader.read(row, state.back());
+  }
+  void mergeStates(std::vector<StoredValue>& state, const std::vector<StoredValue>& other) const {
+    state.insert(state.end(), other.begin(), other.end());
+  }
+  void insertState(const std::vector<StoredValue>& state, Column& to) const {
+    auto& array = static_cast<ColumnArray&>(to);
+    for (const auto& value : state) insertStored(value, array.elements());
+    array.finishRow();
+  }
+};
+
+// ---- adapters -----------------------------------------------------------------------------
+
+// Skips rows where any argument is NULL; with `nullable_result` the result is NULL when no row
+// was added (sum, min, max, avg...), otherwise the inner result is used as is (count, uniq).
+class NullableAdapter final : public AggregateFunction {
+ public:
+  NullableAdapter(AggregateFunctionPtr inner, bool nullable_result)
+      : AggregateFunction(nullable_result ? makeNullable(inner->resultType()) : inner->resultType()),
+        inner_(std::move(inner)),
+        nullable_result_(nullable_result),
+        flag_offset_(inner_->stateSize()) {}
+
+  size_t stateSize() const override { return flag_offset_ + inner_->stateAlign(); }
+  size_t stateAlign() const override { return inner_->stateAlign(); }
+  void create(char* place) const override {
+    inner_->create(place);
+    place[flag_offset_] = 0;
+  }
+  void destroy(char* place) const noexcept override { inner_->destroy(place); }
+  bool hasTrivialDestructor() const override { return inner_->hasTrivialDestructor(); }
+
+  void addBatch(char* const* places, size_t offset, std::span<const ColumnPtr> args, size_t rows, const uint8_t* skip) const override {
+    std::vector<uint8_t> mask;
+    std::vector<ColumnPtr> nested = strip(args, rows, skip, mask);
+    inner_->addBatch(places, offset, nested, rows, mask.data());
+    if (nullable_result_) {
+      for (size_t i = 0; i < rows; ++i) {
+        if (!mask[i]) places[i][offset + flag_offset_] = 1;
+      }
+    }
+  }
+  void addBatchSingle(char* place, std::span<const ColumnPtr> args, size_t rows, const uint8_t* skip) const override {
+    std::vector<uint8_t> mask;
+    std::vector<ColumnPtr> nested = strip(args, rows, skip, mask);
+    inner_->addBatchSingle(place, nested, rows, mask.data());
+    for (size_t i = 0; i < rows; ++i) {
+      if (!mask[i]) {
+        place[flag_offset_] = 1;
+        break;
+      }
+    }
+  }
+  void merge(char* place, const char* other) const override {
+    inner_->merge(place, other);
+    place[flag_offset_] |= other[flag_offset_];
+  }
+  void insertResult(const char* place, Column& to) const override {
+    if (!nullable_result_) {
+      inner_->insertResult(place, to);
+      return;
+    }
+    auto& nullable = static_cast<ColumnNullable&>(to);
+    if (place[flag_offset_]) {
+      inner_->insertResult(place, nullable.nested());
+      nullable.nullMap().push_back(0);
+    } else {
+      nullable.appendNull();
+    }
+  }
+
+ private:
+  static std::vector<ColumnPtr> strip(std::span<const ColumnPtr> args, size_t rows, const uint8_t* skip, std::vector<uint8_t>& mask) {
+    mask.assign(rows, 0);
+    if (skip) std::memcpy(mask.data(), skip, rows);
+    std::vector<ColumnPtr> nested;
+    for (const auto& arg : args) {
+      if (!arg->type().isNullable()) {
+        nested.push_back(arg);
+        continue;
+      }
+      const auto& nullable = static_cast<const ColumnNullable&>(*arg);
+      const uint8_t* nulls = nullable.nullMap().data();
+      for (size_t i = 0; i < rows; ++i) mask[i] |= nulls[i];
+      nested.push_back(ColumnPtr(arg, &nullable.nested()));
+    }
+    return nested;
+  }
+
+  AggregateFunctionPtr inner_;
+  bool nullable_result_;
+  size_t flag_offset_;
+};
+
+// f(args..., cond): rows whose condition is 0 or NULL are skipped.
+class IfAdapter final : public AggregateFunction {
+ public:
+  explicit IfAdapter(AggregateFunctionPtr inner) : AggregateFunction(inner->resultType()), inner_(std::move(inner)) {}
+  size_t stateSize() const override { return inner_->stateSize(); }
+  size_t stateAlign() const override { return inner_->stateAlign(); }
+  void create(char* place) const override { inner_->create(place); }
+  void destroy(char* place) const noexcept override { inner_->destroy(place); }
+  bool hasTrivialDestructor() const override { return inner_->hasTrivialDestructor(); }
+  void addBatch(char* const* places, size_t offset, std::span<const ColumnPtr> args, size_t rows, const uint8_t* skip) const override {
+    std::vector<uint8_t> mask = conditionMask(args.back(), rows, skip);
+    inner_->addBatch(places, offset, args.first(args.size() - 1), rows, mask.data());
+  }
+  void addBatchSingle(char* place, std::span<const ColumnPtr> args, size_t rows, const uint8_t* skip) const override {
+    std::vector<uint8_t> mask = conditionMask(args.back(), rows, skip);
+    inner_->addBatchSingle(place, args.first(args.size() - 1), rows, mask.data());
+  }
+  void merge(char* place, const char* other) const override { inner_->merge(place, other); }
+  void insertResult(const char* place, Column& to) const override { inner_->insertResult(place, to); }
+
+ private:
+  static std::vector<uint8_t> conditionMask(const ColumnPtr& condition, size_t rows, const uint8_t* skip) {
+    std::vector<uint8_t> mask(rows, 0);
+    if (skip) std::memcpy(mask.data(), skip, rows);
+    const Column* values = condition.get();
+    if (condition->type().isNullable()) {
+      const auto& nullable = static_cast<const ColumnNullable&>(*condition);
+      for (size_t i = 0; i < rows; ++i) mask[i] |= nullable.nullMap()[i];
+      values = &nullable.nested();
+    }
+    dispatchFixed(values->type(), [&](auto tag) {
+      using T = decltype(tag);
+      const T* data = asVector<T>(*values).data().data();
+      for (size_t i = 0; i < rows; ++i) mask[i] |= data[i] == T{};
+      return 0;
+    });
+    return mask;
+  }
+
+  AggregateFunctionPtr inner_;
+};
+
+// ---- registry -----------------------------------------------------------------------------
+
+using Creator = std::function<AggregateFunctionPtr(std::span<const DataType>, std::span<const ColumnPtr>)>;
+
+struct AggregateDefinition {
+  Creator create;
+  bool nullable_result = true;  // false for count/uniq: NULLs are skipped, the result stays non-Nullable
+  size_t min_args = 1, max_args = 1;
+};
+
+[[noreturn]] void illegalAggregateType(std::string_view name, const DataType& type) {
+  throwBadRequest("Illegal type " + type.name() + " of argument for aggregate function " + std::string(name));
+}
+
+template <Pick kPick>
+AggregateFunctionPtr makePick(std::string_view name, const DataType& type) {
+  if (type.isStringLike()) return std::make_shared<PickString<kPick>>(type);
+  if (type.fixedWidth() == 0) illegalAggregateType(name, type);
+  return dispatchFixed(type, [&](auto tag) -> AggregateFunctionPtr {
+    using T = decltype(tag);
+    return std::make_shared<PickFixed<T, kPick>>(type);
+  });
+}
+
+template <bool kMax>
+AggregateFunctionPtr makeArg(std::string_view name, std::span<const DataType> types) {
+  const DataType& arg = types[0];
+  const DataType& value = types[1];
+  if (!arg.isStringLike() && arg.fixedWidth() == 0) illegalAggregateType(name, arg);
+  if (value.isStringLike()) return std::make_shared<ArgMinMax<std::string, kMax>>(arg);
+  if (value.fixedWidth() == 0) illegalAggregateType(name, value);
+  return dispatchFixed(value, [&](auto tag) -> AggregateFunctionPtr {
+    using V = decltype(tag);
+    return std::make_shared<ArgMinMax<V, kMax>>(arg);
+  });
+}
+
+double parameterValue(std::span<const ColumnPtr> parameters, std::string_view name, double fallback) {
+  if (parameters.empty()) return fallback;
+  if (parameters.size() > 1) throwBadRequest("Aggregate function " + std::string(name) + " takes one parameter");
+  const ColumnPtr value = castColumn(parameters[0], DataType(TypeId::kFloat64));
+  const double level = asVector<double>(*value).data()[0];
+  if (!(level >= 0 && level <= 1)) throwBadRequest("Quantile level must be in [0, 1] in " + std::string(name));
+  return level;
+}
+
+const std::unordered_map<std::string, AggregateDefinition>& definitions() {
+  static const std::unordered_map<std::string, AggregateDefinition> table = [] {
+    std::unordered_map<std::string, AggregateDefinition> t;
+    t["count"] = {[](auto, auto) -> AggregateFunctionPtr { return std::make_shared<Count>(); }, false, 0, 1};
+    t["sum"] = {[](std::span<const DataType> types, auto) -> AggregateFunctionPtr {
+                  const DataType& type = types[0];
+                  if (!type.isNumber() && type.id() != TypeId::kBool) illegalAggregateType("sum", type);
+                  return dispatchFixed(type, [&](auto tag) -> AggregateFunctionPtr {
+                    using T = decltype(tag);
+                    using Acc = SumAccumulator<T>;
+                    const DataType result = std::is_floating_point_v<Acc> ? DataType(TypeId::kFloat64)
+                                            : std::is_signed_v<Acc>      ? DataType(TypeId::kInt64)
+                                                                         : DataType(TypeId::kUInt64);
+                    return std::make_shared<Sum<T>>(result);
+                  });
+                }};
+    t["avg"] = {[](std::span<const DataType> types, auto) -> AggregateFunctionPtr {
+                  const DataType& type = types[0];
+                  if (!type.isNumber() && type.id() != TypeId::kBool) illegalAggregateType("avg", type);
+                  return dispatchFixed(type, [&](auto tag) -> AggregateFunctionPtr {
+                    return std::make_shared<Avg<decltype(tag)>>();
+                  });
+                }};
+    t["min"] = {[](std::span<const DataType> types, auto) { return makePick<Pick::kMin>("min", types[0]); }};
+    t["max"] = {[](std::span<const DataType> types, auto) { return makePick<Pick::kMax>("max", types[0]); }};
+    t["any"] = {[](std::span<const DataType> types, auto) { return makePick<Pick::kAny>("any", types[0]); }};
+    t["anyLast"] = {[](std::span<const DataType> types, auto) { return makePick<Pick::kAnyLast>("anyLast", types[0]); }};
+    t["argMin"] = {[](std::span<const DataType> types, auto) { return makeArg<false>("argMin", types); }, true, 2, 2};
+    t["argMax"] = {[](std::span<const DataType> types, auto) { return makeArg<true>("argMax", types); }, true, 2, 2};
+    t["uniq"] = {[](auto, auto) -> AggregateFunctionPtr { return std::make_shared<Uniq>(); }, false, 1, 64};
+    t["uniqExact"] = t["uniq"];
+    t["uniqCombined"] = t["uniq"];
+    t["uniqHLL12"] = t["uniq"];
+    t["count_distinct"] = t["uniq"];
+    auto quantile = [](bool exact, bool median) {
+      return AggregateDefinition{[exact, median](std::span<const DataType> types, std::span<const ColumnPtr> parameters) -> AggregateFunctionPtr {
+        const DataType& type = types[0];
+        const char* name = exact ? "quantileExact" : "quantile";
+        if (!type.isNumber()) illegalAggregateType(name, type);
+        const double level = median ? 0.5 : parameterValue(parameters, name, 0.5);
+        return dispatchFixed(type, [&](auto tag) -> AggregateFunctionPtr {
+          return std::make_shared<Quantile<decltype(tag)>>(level, exact);
+        });
+      }};
+    };
+    t["quantile"] = quantile(false, false);
+    t["quantileExact"] = quantile(true, false);
+    t["median"] = quantile(false, true);
+    t["medianExact"] = quantile(true, true);
+    t["groupArray"] = {[](std::span<const DataType> types, auto) -> AggregateFunctionPtr {
+                         const DataType& type = types[0];
+                         if (!type.isStringLike() && type.fixedWidth() == 0) illegalAggregateType("groupArray", type);
+                         return std::make_shared<GroupArray>(type);
+                       }, false};
+    return t;
+  }();
+  return table;
+}
+
+// ClickHouse lets these be written in any case.
+const AggregateDefinition* findDefinition(std::string_view name, std::string* canonical) {
+  const auto& table = definitions();
+  if (auto it = table.find(std::string(name)); it != table.end()) {
+    *canonical = it->first;
+    return &it->second;
+  }
+  static constexpr const char* kCaseInsensitive[] = {"count", "sum", "avg", "min", "max", "any"};
+  for (const char* candidate : kCaseInsensitive) {
+    if (name.size() == std::strlen(candidate) && strncasecmp(name.data(), candidate, name.size()) == 0) {
+      *canonical = candidate;
+      return &table.at(candidate);
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+bool isAggregateFunctionName(std::string_view name) {
+  std::string canonical;
+  if (findDefinition(name, &canonical)) return true;
+  return name.size() > 2 && name.ends_with("If") && findDefinition(name.substr(0, name.size() - 2), &canonical);
+}
+
+AggregateFunctionPtr createAggregateFunction(std::string_view name, std::span<const DataType> arg_types,
+                                             std::span<const ColumnPtr> parameters) {
+  std::string canonical;
+  const AggregateDefinition* definition = findDefinition(name, &canonical);
+  if (!definition && name.size() > 2 && name.ends_with("If")) {
+    if (arg_types.empty()) throwBadRequest("Aggregate function " + std::string(name) + " requires a condition argument");
+    const DataType& condition = arg_types.back();
+    if (!isNumeric(removeNullable(condition))) {
+      throwBadRequest("Illegal type " + condition.name() + " of last argument for aggregate function " + std::string(name));
+    }
+    auto inner = createAggregateFunction(name.substr(0, name.size() - 2), arg_types.first(arg_types.size() - 1), parameters);
+    return std::make_shared<IfAdapter>(std::move(inner));
+  }
+  if (!definition) throwBadRequest("Unknown aggregate function " + std::string(name));
+  if (arg_types.size() < definition->min_args || arg_types.size() > definition->max_args) {
+    throwBadRequest("Aggregate function " + canonical + " takes " + std::to_string(definition->min_args) +
+                    (definition->max_args != definition->min_args ? " to " + std::to_string(definition->max_args) : "") +
+                    " arguments, got " + std::to_string(arg_types.size()));
+  }
+  bool any_nullable = false;
+  std::vector<DataType> plain;
+  for (const auto& type : arg_types) {
+    if (isNothing(type)) throwBadRequest("Aggregate function " + canonical + " does not accept a bare NULL argument");
+    any_nullable |= type.isNullable();
+    plain.push_back(removeLowCardinality(removeNullable(type)));
+  }
+  // min/max/any keep the argument's type, LowCardinality included.
+  if (!plain.empty() && (canonical == "min" || canonical == "max" || canonical == "any" || canonical == "anyLast")) {
+    plain[0] = removeNullable(arg_types[0]);
+  }
+  AggregateFunctionPtr function = definition->create(plain, parameters);
+  if (any_nullable) function = std::make_shared<NullableAdapter>(std::move(function), definition->nullable_result);
+  return function;
+}
+
+}  // namespace perch

@@ -1,0 +1,337 @@
+#include "exec/binder.h"
+
+#include <algorithm>
+
+#include "common/error.h"
+#include "exec/aggregate_function.h"
+#include "exec/cast.h"
+#include "exec/in_set.h"
+#include "exec/type_rules.h"
+#include "sql/lexer.h"
+#include "sql/parser.h"
+
+namespace perch {
+
+namespace {
+
+std::string lowerCase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// "toIntervalDay" -> "Day"; empty when `expr` is not an INTERVAL.
+std::string intervalUnit(const Expr& expr) {
+  if (expr.kind != ExprKind::kFunction || !expr.name.starts_with("toInterval") || expr.args.size() != 1) return "";
+  return expr.name.substr(10);
+}
+
+ExprPtr call(std::string name, std::vector<ExprPtr> args, size_t position) { return makeFunction(std::move(name), std::move(args), position); }
+
+}  // namespace
+
+ColumnPtr literalColumn(const LiteralValue& value) {
+  return std::visit(
+      [](const auto& v) -> ColumnPtr {
+        using V = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<V, Null>) {
+          return makeNullConstant();
+        } else if constexpr (std::is_same_v<V, std::string>) {
+          return makeStringConstant(v);
+        } else if constexpr (std::is_same_v<V, double>) {
+          return makeConstantColumn<double>(DataType(TypeId::kFloat64), v);
+        } else if constexpr (std::is_same_v<V, uint64_t>) {
+          const DataType type = literalIntegerType(v);
+          return castColumn(makeConstantColumn<uint64_t>(DataType(TypeId::kUInt64), v), type);
+        } else {
+          const DataType type = literalSignedType(v);
+          return castColumn(makeConstantColumn<int64_t>(DataType(TypeId::kInt64), v), type);
+        }
+      },
+      value);
+}
+
+std::string ExpressionBinder::where(const Expr& expr) const {
+  return describePosition(sql_, expr.position) + context_note_;
+}
+
+BoundExprPtr ExpressionBinder::bind(const Expr& expr, const BindScope& scope) {
+  if (scope.replacements && expr.kind != ExprKind::kLiteral) {
+    const std::string name = columnName(expr);
+    if (auto it = scope.replacements->find(name); it != scope.replacements->end()) {
+      const ScopeColumn& column = (*scope.columns)[it->second];
+      return BoundExpr::makeColumn(it->second, column.type, column.name);
+    }
+  }
+  switch (expr.kind) {
+    case ExprKind::kLiteral: return BoundExpr::makeConstant(literalColumn(expr.literal));
+    case ExprKind::kIdentifier: return bindIdentifier(expr, scope);
+    case ExprKind::kAsterisk: throwBadRequest("Asterisk is not allowed in " + std::string(scope.clause) + " at " + where(expr));
+    case ExprKind::kSubquery: return bindScalarSubquery(expr);
+    case ExprKind::kFunction: return bindFunction(expr, scope);
+  }
+  return nullptr;
+}
+
+BoundExprPtr ExpressionBinder::bindIdentifier(const Expr& expr, const BindScope& scope) {
+  const std::string full = expr.identifierName();
+  const auto& columns = *scope.columns;
+  std::vector<size_t> matches;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const ScopeColumn& column = columns[i];
+    if (expr.name_parts.size() == 1 && column.name == full) matches.push_back(i);
+    if (expr.name_parts.size() == 2 && column.qualifier == expr.name_parts[0] && column.name == expr.name_parts[1]) matches.push_back(i);
+    if (expr.name_parts.size() > 1 && column.name == full && std::find(matches.begin(), matches.end(), i) == matches.end()) matches.push_back(i);
+  }
+  if (matches.size() > 1) throwBadRequest("Ambiguous column '" + full + "' at " + where(expr));
+  if (scope.replacements) {
+    throwBadRequest("Column '" + full + "' is not under aggregate function and not in GROUP BY keys at " + where(expr));
+  }
+  if (matches.empty()) {
+    std::string available;
+    for (const auto& column : columns) {
+      available += available.empty() ? "" : ", ";
+      available += column.name;
+    }
+    throwBadRequest("Missing columns: '" + full + "' at " + where(expr) + " while processing " + std::string(scope.clause) +
+                    (available.empty() ? "" : "; available columns: " + available));
+  }
+  const ScopeColumn& column = columns[matches[0]];
+  return BoundExpr::makeColumn(matches[0], column.type, column.name);
+}
+
+ExprPtr ExpressionBinder::rewrite(const Expr& expr) const {
+  const std::string& name = expr.name;
+  const size_t position = expr.position;
+  if (name == "caseWithExpression" && expr.args.size() >= 3) {
+    std::vector<ExprPtr> args;
+    for (size_t i = 1; i + 1 < expr.args.size(); i += 2) {
+      std::vector<ExprPtr> comparison;
+      comparison.push_back(expr.args[0]->clone());
+      comparison.push_back(expr.args[i]->clone());
+      args.push_back(call("equals", std::move(comparison), position));
+      args.push_back(expr.args[i + 1]->clone());
+    }
+    args.push_back(expr.args.back()->clone());
+    return call("multiIf", std::move(args), position);
+  }
+  if ((name == "plus" || name == "minus") && expr.args.size() == 2) {
+    const std::string right_unit = intervalUnit(*expr.args[1]);
+    const std::string left_unit = name == "plus" ? intervalUnit(*expr.args[0]) : "";
+    if (!right_unit.empty() || !left_unit.empty()) {
+      const bool right = !right_unit.empty();
+      const Expr& interval = *expr.args[right ? 1 : 0];
+      const Expr& time = *expr.args[right ? 0 : 1];
+      std::vector<ExprPtr> args;
+      args.push_back(time.clone());
+      args.push_back(interval.args[0]->clone());
+      return call((name == "plus" ? "add" : "subtract") + (right ? right_unit : left_unit) + "s", std::move(args), position);
+    }
+  }
+  if (name == "toStartOfInterval" && expr.args.size() >= 2 && !intervalUnit(*expr.args[1]).empty()) {
+    std::vector<ExprPtr> args;
+    args.push_back(expr.args[0]->clone());
+    args.push_back(expr.args[1]->args[0]->clone());
+    args.push_back(makeLiteral(intervalUnit(*expr.args[1]), expr.args[1]->position));
+    for (size_t i = 2; i < expr.args.size(); ++i) args.push_back(expr.args[i]->clone());
+    return call("toStartOfInterval", std::move(args), position);
+  }
+  const std::string lowered = lowerCase(name);
+  const bool add = lowered == "dateadd" || lowered == "date_add" || lowered == "timestampadd" || lowered == "timestamp_add";
+  const bool sub = lowered == "datesub" || lowered == "date_sub" || lowered == "timestampsub" || lowered == "timestamp_sub";
+  if (add || sub) {
+    std::vector<ExprPtr> args;
+    std::string unit;
+    if (expr.args.size() == 3) {  // dateAdd(unit, n, t)
+      const Expr& unit_expr = *expr.args[0];
+      if (unit_expr.kind == ExprKind::kIdentifier) unit = unit_expr.identifierName();
+      else if (unit_expr.kind == ExprKind::kLiteral && std::holds_alternative<std::string>(unit_expr.literal)) unit = std::get<std::string>(unit_expr.literal);
+      args.push_back(expr.args[2]->clone());
+      args.push_back(expr.args[1]->clone());
+    } else if (expr.args.size() == 2 && !intervalUnit(*expr.args[1]).empty()) {  // dateAdd(t, INTERVAL n unit)
+      unit = intervalUnit(*expr.args[1]);
+      args.push_back(expr.args[0]->clone());
+      args.push_back(expr.args[1]->args[0]->clone());
+    } else {
+      throwBadRequest("Function " + name + " expects (unit, amount, date) or (date, INTERVAL) at " + where(expr));
+    }
+    std::string canonical = lowerCase(unit);
+    if (canonical.ends_with("s")) canonical.pop_back();
+    static constexpr const char* kUnits[] = {"Second", "Minute", "Hour", "Day", "Week", "Month", "Quarter", "Year"};
+    for (const char* candidate : kUnits) {
+      if (lowerCase(candidate) == canonical) return call(std::string(add ? "add" : "subtract") + candidate + "s", std::move(args), position);
+    }
+    throwBadRequest("Unknown unit '" + unit + "' in function " + name + " at " + where(expr));
+  }
+  return nullptr;
+}
+
+BoundExprPtr ExpressionBinder::bindFunction(const Expr& expr, const BindScope& scope) {
+  if (expr.window) throwBadRequest("Window functions are not supported yet (" + columnName(expr) + " at " + where(expr) + ")");
+  if (isAggregateFunctionName(expr.name)) {
+    throwBadRequest("Aggregate function " + columnName(expr) + " is found in " + std::string(scope.clause) +
+                    " where it is not allowed, at " + where(expr));
+  }
+  if (ExprPtr rewritten = rewrite(expr)) return bind(*rewritten, scope);
+  const std::string& name = expr.name;
+  if (name == "in" || name == "notIn" || name == "globalIn" || name == "globalNotIn") {
+    return bindIn(expr, scope, name == "notIn" || name == "globalNotIn");
+  }
+  if (name == "lambda") throwBadRequest("Lambda functions are not supported yet at " + where(expr));
+  if (name == "array") return bindArray(expr, scope);
+  if (name == "tuple") {
+    if (expr.args.size() == 1) return bind(*expr.args[0], scope);
+    throwBadRequest("Tuples are not supported yet at " + where(expr));
+  }
+  if (name.starts_with("toInterval")) throwBadRequest("INTERVAL is only supported in date arithmetic, at " + where(expr));
+  std::vector<BoundExprPtr> args;
+  args.reserve(expr.args.size());
+  for (const auto& arg : expr.args) args.push_back(bind(*arg, scope));
+  if (!FunctionRegistry::instance().find(name)) {
+    throwBadRequest("Unknown function " + name + " at " + where(expr));
+  }
+  return bindCall(name, std::move(args), expr);
+}
+
+BoundExprPtr ExpressionBinder::bindCall(const std::string& name, std::vector<BoundExprPtr> args, const Expr& origin) {
+  std::vector<ArgumentInfo> infos;
+  bool all_constant = true;
+  for (const auto& arg : args) {
+    const bool constant = arg->kind == BoundExpr::Kind::kConstant;
+    all_constant &= constant;
+    infos.push_back(ArgumentInfo{arg->type, constant ? arg->constant : nullptr});
+  }
+  ResolvedFunction resolved;
+  try {
+    resolved = resolveFunction(name, infos, functions_);
+  } catch (const Error& error) {
+    if (error.code() != ErrorCode::kBadRequest) throw;
+    throwBadRequest(std::string(error.what()) + " (at " + where(origin) + ")");
+  }
+  auto bound = std::make_shared<BoundExpr>();
+  bound->kind = BoundExpr::Kind::kFunction;
+  bound->type = resolved.result_type;
+  bound->kernel = std::move(resolved.kernel);
+  bound->args = std::move(args);
+  bound->name = name;
+  const FunctionDefinition* definition = FunctionRegistry::instance().find(name);
+  if (all_constant && definition && definition->deterministic) {
+    Batch empty;
+    empty.rows = 1;
+    Datum value = evaluate(*bound, empty);
+    ColumnPtr column = value.column;
+    if (column->size() != 1) column = materialize(Datum::constant(column), 1);
+    return BoundExpr::makeConstant(column);
+  }
+  return bound;
+}
+
+ColumnPtr ExpressionBinder::bindConstant(const Expr& expr, std::string_view what) {
+  static const std::vector<ScopeColumn> kNoColumns;
+  BindScope scope{&kNoColumns, nullptr, what};
+  BoundExprPtr bound = bind(expr, scope);
+  if (bound->kind != BoundExpr::Kind::kConstant) {
+    throwBadRequest(std::string(what) + " must be a constant expression, got " + columnName(expr) + " at " + where(expr));
+  }
+  return bound->constant;
+}
+
+BoundExprPtr ExpressionBinder::bindArray(const Expr& expr, const BindScope& scope) {
+  std::vector<BoundExprPtr> elements;
+  std::vector<DataType> types;
+  for (const auto& arg : expr.args) {
+    elements.push_back(bind(*arg, scope));
+    if (elements.back()->kind != BoundExpr::Kind::kConstant) throwBadRequest("Only constant arrays are supported yet, at " + where(expr));
+    types.push_back(elements.back()->type);
+  }
+  const DataType element_type = types.empty() ? DataType(TypeId::kUInt8) : leastSupertype(types, "array elements");
+  auto array = std::make_shared<ColumnArray>(DataType::array(element_type));
+  for (const auto& element : elements) {
+    ColumnPtr value = castColumn(element->constant, element_type);
+    array->elements().appendRange(*value, 0, 1);
+  }
+  array->finishRow();
+  return BoundExpr::makeConstant(array);
+}
+
+BoundExprPtr ExpressionBinder::bindScalarSubquery(const Expr& expr) {
+  std::vector<DataType> types;
+  Batch result = run_subquery_(*expr.subquery, types);
+  if (types.size() != 1) throwBadRequest("Scalar subquery must return exactly one column, at " + where(expr));
+  if (result.rows > 1) throwBadRequest("Scalar subquery returned more than one row, at " + where(expr));
+  if (result.rows == 0) return BoundExpr::makeConstant(makeNullConstant(removeNullable(types[0])));
+  return BoundExpr::makeConstant(result.columns[0]);
+}
+
+BoundExprPtr ExpressionBinder::bindIn(const Expr& expr, const BindScope& scope, bool negated) {
+  if (expr.args.size() != 2) throwBadRequest("Function in takes two arguments, at " + where(expr));
+  BoundExprPtr left = bind(*expr.args[0], scope);
+  const DataType left_type = removeLowCardinality(removeNullable(left->type));
+  std::vector<ColumnPtr> elements;
+  const Expr& right = *expr.args[1];
+  if (right.kind == ExprKind::kSubquery) {
+    std::vector<DataType> types;
+    Batch result = run_subquery_(*right.subquery, types);
+    if (types.size() != 1) throwBadRequest("Subquery for IN must return exactly one column, at " + where(right));
+    if (result.rows > 0) elements.push_back(result.columns[0]);
+  } else {
+    const bool list = right.kind == ExprKind::kFunction && (right.name == "tuple" || right.name == "array");
+    std::vector<const Expr*> items;
+    if (list) {
+      for (const auto& arg : right.args) items.push_back(arg.get());
+    } else {
+      items.push_back(&right);
+    }
+    for (const Expr* item : items) {
+      BoundExprPtr value = bind(*item, scope);
+      if (value->kind != BoundExpr::Kind::kConstant) {
+        throwBadRequest("The right side of IN must be constants or a subquery, at " + where(*item));
+      }
+      elements.push_back(value->constant);
+    }
+  }
+  // Strings on the right of a non-string left side are parsed as the left side's type.
+  std::vector<DataType> types{left_type};
+  std::vector<ColumnPtr> converted;
+  for (const auto& element : elements) {
+    if (isNothing(element->type())) continue;
+    ColumnPtr value = element;
+    if (value->type().isNullable()) {
+      const auto& nullable = static_cast<const ColumnNullable&>(*value);
+      std::vector<uint32_t> keep;
+      for (size_t i = 0; i < nullable.size(); ++i) {
+        if (!nullable.nullMap()[i]) keep.push_back(static_cast<uint32_t>(i));
+      }
+      value = nullable.nested().gather(keep);
+    }
+    value = castColumn(value, removeLowCardinality(value->type()));
+    if (value->type().isStringLike() && !left_type.isStringLike()) value = castColumn(value, left_type);
+    types.push_back(value->type());
+    converted.push_back(value);
+  }
+  const DataType set_type = removeNullable(leastSupertype(types, "IN"));
+  auto values = makeEmptyColumn(set_type);
+  for (const auto& value : converted) {
+    ColumnPtr cast = castColumn(value, set_type);
+    values->appendRange(*cast, 0, cast->size());
+  }
+  auto set = std::make_shared<const InSet>(set_type, *values);
+  const DataType left_target = left->type.isNullable() ? DataType::nullable(set_type) : set_type;
+  auto bound = std::make_shared<BoundExpr>();
+  bound->kind = BoundExpr::Kind::kFunction;
+  bound->type = DataType(TypeId::kUInt8);
+  bound->name = negated ? "notIn" : "in";
+  bound->args.push_back(left);
+  bound->kernel = [set, left_target, negated](std::span<const Datum> args, size_t rows) {
+    const bool same = removeLowCardinality(args[0].type()) == removeLowCardinality(left_target);
+    return set->contains(same ? args[0] : castDatum(args[0], left_target), rows, negated);
+  };
+  if (left->kind == BoundExpr::Kind::kConstant) {
+    Batch empty;
+    empty.rows = 1;
+    return BoundExpr::makeConstant(evaluate(*bound, empty).column);
+  }
+  return bound;
+}
+
+}  // namespace perch

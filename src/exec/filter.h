@@ -1,0 +1,31 @@
+// Filter: keeps the rows where every predicate is true (non-zero and not NULL). Predicates run
+// in order on the surviving rows only, so a selective first conjunct makes the rest cheap. Rows
+// are selected through a selection vector and gathered once per predicate that drops rows.
+#pragma once
+
+#include <vector>
+
+#include "exec/expression.h"
+#include "exec/operator.h"
+
+namespace perch {
+
+class Filter final : public Operator {
+ public:
+  Filter(OperatorPtr input, std::vector<BoundExprPtr> predicates, ExecContext& context)
+      : input_(std::move(input)), predicates_(std::move(predicates)), context_(context) {}
+
+  std::optional<Batch> next() override;
+
+ private:
+  OperatorPtr input_;
+  std::vector<BoundExprPtr> predicates_;
+  ExecContext& context_;
+};
+
+/// Positions of the rows where `mask` (a UInt8/number column, Nullable or constant) is true.
+std::vector<uint32_t> selectTrueRows(const Datum& mask, size_t rows);
+/// The rows `selection` of `batch`.
+Batch gatherBatch(const Batch& batch, const std::vector<uint32_t>& selection);
+
+}  // namespace perch

@@ -1,0 +1,252 @@
+#include "exec/hash_aggregate.h"
+
+#include <cstring>
+
+#include "common/error.h"
+#include "exec/kernel_loops.h"
+
+namespace perch {
+
+HashAggregate::HashAggregate(OperatorPtr input, std::vector<BoundExprPtr> keys, std::vector<AggregateCall> aggregates,
+                             ExecContext& context)
+    : input_(std::move(input)), keys_(std::move(keys)), aggregates_(std::move(aggregates)), context_(context) {
+  for (const auto& aggregate : aggregates_) {
+    const size_t align = aggregate.function->stateAlign();
+    state_size_ = (state_size_ + align - 1) / align * align;
+    state_offsets_.push_back(state_size_);
+    state_size_ += aggregate.function->stateSize();
+    state_align_ = std::max(state_align_, align);
+  }
+  size_t fixed_width = 0;
+  bool all_fixed = true;
+  for (const auto& key : keys_) {
+    key_columns_.push_back(makeEmptyColumn(key->type));
+    const size_t width = key->type.fixedWidth();
+    if (width == 0) all_fixed = false;
+    fixed_width += width;
+  }
+  if (keys_.empty()) {
+    method_ = Method::kNone;
+  } else if (keys_.size() == 1 && all_fixed && fixed_width <= 2) {
+    method_ = Method::kDirect16;
+    direct_.assign(size_t{1} << (8 * fixed_width), FlatHashMap<uint64_t>::kEmpty);
+  } else if (keys_.size() == 1 && all_fixed && fixed_width <= 8) {
+    method_ = Method::kFixed64;
+  } else if (all_fixed && fixed_width <= 16) {
+    method_ = Method::kFixed128;
+  } else if (keys_.size() == 1 && keys_[0]->type.isStringLike()) {
+    method_ = Method::kString;
+  } else {
+    method_ = Method::kSerialized;
+  }
+}
+
+HashAggregate::~HashAggregate() {
+  for (size_t a = 0; a < aggregates_.size(); ++a) {
+    if (aggregates_[a].function->hasTrivialDestructor()) continue;
+    for (char* state : group_states_) aggregates_[a].function->destroy(state + state_offsets_[a]);
+  }
+}
+
+uint32_t HashAggregate::newGroup(const std::vector<ColumnPtr>& keys, size_t row) {
+  char* state = arena_.allocate(std::max<size_t>(state_size_, 1), state_align_);
+  for (size_t a = 0; a < aggregates_.size(); ++a) aggregates_[a].function->create(state + state_offsets_[a]);
+  group_states_.push_back(state);
+  for (size_t k = 0; k < keys.size(); ++k) key_columns_[k]->appendRange(*keys[k], row, 1);
+  return static_cast<uint32_t>(group_states_.size() - 1);
+}
+
+StringKey HashAggregate::storeString(std::string_view bytes, uint64_t hash) {
+  StringKey key;
+  key.data = arena_.copy(bytes.data(), bytes.size());
+  key.size = static_cast<uint32_t>(bytes.size());
+  key.hash = hash;
+  return key;
+}
+
+namespace {
+
+// Appends the bytes that identify row `row` of `column` (null flag, fixed bits or length + bytes).
+void serializeValue(const Column& column, size_t row, std::string& out) {
+  const DataType& type = column.type();
+  if (type.isNullable()) {
+    const auto& nullable = static_cast<const ColumnNullable&>(column);
+    const bool is_null = nullable.nullMap()[row] != 0;
+    out.push_back(is_null ? '\1' : '\0');
+    if (!is_null) serializeValue(nullable.nested(), row, out);
+    return;
+  }
+  if (type.isStringLike()) {
+    const std::string_view value = asString(column).at(row);
+    const uint32_t size = static_cast<uint32_t>(value.size());
+    out.append(reinterpret_cast<const char*>(&size), sizeof(size));
+    out.append(value);
+    return;
+  }
+  if (type.isArray()) {
+    const auto& array = static_cast<const ColumnArray&>(column);
+    const uint64_t begin = row == 0 ? 0 : array.offsets()[row - 1];
+    const uint32_t size = static_cast<uint32_t>(array.offsets()[row] - begin);
+    out.append(reinterpret_cast<const char*>(&size), sizeof(size));
+    for (uint64_t i = begin; i < array.offsets()[row]; ++i) serializeValue(array.elements(), i, out);
+    return;
+  }
+  if (type.id() == TypeId::kNothing) {
+    return;
+  }
+  dispatchFixed(type, [&](auto tag) {
+    using T = decltype(tag);
+    const T value = asVector<T>(column).data()[row];
+    out.append(reinterpret_cast<const char*>(&value), sizeof(T));
+    return 0;
+  });
+}
+
+// Raw little-endian bits of a fixed-width column's values, zero-extended to 64 bits.
+template <typename T>
+uint64_t bitsOf(T value) {
+  uint64_t bits = 0;
+  std::memcpy(&bits, &value, sizeof(T));
+  return bits;
+}
+
+}  // namespace
+
+void HashAggregate::assignGroups(const std::vector<ColumnPtr>& keys, size_t rows, std::vector<uint32_t>& groups) {
+  groups.resize(rows);
+  bool inserted = false;
+  switch (method_) {
+    case Method::kNone:
+      if (group_states_.empty()) newGroup(keys, 0);
+      std::fill(groups.begin(), groups.end(), 0);
+      return;
+    case Method::kDirect16:
+      dispatchFixed(keys[0]->type(), [&](auto tag) {
+        using T = decltype(tag);
+        if constexpr (sizeof(T) <= 2) {
+          const T* data = asVector<T>(*keys[0]).data().data();
+          for (size_t i = 0; i < rows; ++i) {
+            const uint64_t slot = bitsOf(data[i]);
+            uint32_t group = direct_[slot];
+            if (group == FlatHashMap<uint64_t>::kEmpty) group = direct_[slot] = newGroup(keys, i);
+            groups[i] = group;
+          }
+        }
+        return 0;
+      });
+      return;
+    case Method::kFixed64:
+      dispatchFixed(keys[0]->type(), [&](auto tag) {
+        using T = decltype(tag);
+        const T* data = asVector<T>(*keys[0]).data().data();
+        for (size_t i = 0; i < rows; ++i) {
+          const uint32_t next = static_cast<uint32_t>(group_states_.size());
+          const uint32_t group = fixed64_.findOrInsert(bitsOf(data[i]), next, inserted);
+          if (inserted) newGroup(keys, i);
+          groups[i] = group;
+        }
+        return 0;
+      });
+      return;
+    case Method::kFixed128: {
+      std::vector<Key128> packed(rows);
+      size_t offset = 0;
+      for (const auto& key : keys) {
+        dispatchFixed(key->type(), [&](auto tag) {
+          using T = decltype(tag);
+          const T* data = asVector<T>(*key).data().data();
+          for (size_t i = 0; i < rows; ++i) {
+            std::memcpy(reinterpret_cast<char*>(&packed[i]) + offset, &data[i], sizeof(T));
+          }
+          return 0;
+        });
+        offset += key->type().fixedWidth();
+      }
+      for (size_t i = 0; i < rows; ++i) {
+        const uint32_t next = static_cast<uint32_t>(group_states_.size());
+        const uint32_t group = fixed128_.findOrInsert(packed[i], next, inserted);
+        if (inserted) newGroup(keys, i);
+        groups[i] = group;
+      }
+      return;
+    }
+    case Method::kString: {
+      const auto& column = asString(*keys[0]);
+      for (size_t i = 0; i < rows; ++i) {
+        const std::string_view value = column.at(i);
+        StringKey probe{value.data(), static_cast<uint32_t>(value.size()), hashBytes(value.data(), value.size())};
+        uint32_t group = strings_.find(probe);
+        if (group == FlatHashMap<StringKey>::kEmpty) {
+          group = static_cast<uint32_t>(group_states_.size());
+          strings_.findOrInsert(storeString(value, probe.hash), group, inserted);
+          newGroup(keys, i);
+        }
+        groups[i] = group;
+      }
+      return;
+    }
+    case Method::kSerialized:
+      for (size_t i = 0; i < rows; ++i) {
+        serialize_buffer_.clear();
+        for (const auto& key : keys) serializeValue(*key, i, serialize_buffer_);
+        StringKey probe{serialize_buffer_.data(), static_cast<uint32_t>(serialize_buffer_.size()),
+                        hashBytes(serialize_buffer_.data(), serialize_buffer_.size())};
+        uint32_t group = strings_.find(probe);
+        if (group == FlatHashMap<StringKey>::kEmpty) {
+          group = static_cast<uint32_t>(group_states_.size());
+          strings_.findOrInsert(storeString(serialize_buffer_, probe.hash), group, inserted);
+          newGroup(keys, i);
+        }
+        groups[i] = group;
+      }
+      return;
+  }
+}
+
+void HashAggregate::consume(const Batch& batch) {
+  std::vector<ColumnPtr> keys;
+  keys.reserve(keys_.size());
+  for (const auto& key : keys_) keys.push_back(evaluateColumn(*key, batch));
+  std::vector<uint32_t> groups;
+  assignGroups(keys, batch.rows, groups);
+  std::vector<char*> places;
+  if (method_ != Method::kNone) {
+    places.resize(batch.rows);
+    for (size_t i = 0; i < batch.rows; ++i) places[i] = group_states_[groups[i]];
+  }
+  std::vector<ColumnPtr> args;
+  for (size_t a = 0; a < aggregates_.size(); ++a) {
+    args.clear();
+    for (const auto& arg : aggregates_[a].args) args.push_back(evaluateColumn(*arg, batch));
+    if (method_ == Method::kNone) {
+      aggregates_[a].function->addBatchSingle(group_states_[0] + state_offsets_[a], args, batch.rows, nullptr);
+    } else {
+      aggregates_[a].function->addBatch(places.data(), state_offsets_[a], args, batch.rows, nullptr);
+    }
+  }
+}
+
+std::optional<Batch> HashAggregate::next() {
+  if (done_) return std::nullopt;
+  done_ = true;
+  while (auto batch = input_->next()) {
+    context_.checkDeadline();
+    consume(*batch);
+  }
+  // Aggregation without GROUP BY returns one row even for empty input (count() = 0).
+  if (method_ == Method::kNone && group_states_.empty()) newGroup({}, 0);
+  const size_t groups = group_states_.size();
+  if (groups == 0) return std::nullopt;
+  Batch out;
+  out.rows = groups;
+  for (auto& key : key_columns_) out.columns.push_back(key);
+  for (size_t a = 0; a < aggregates_.size(); ++a) {
+    auto column = makeEmptyColumn(aggregates_[a].function->resultType());
+    column->reserve(groups);
+    for (char* state : group_states_) aggregates_[a].function->insertResult(state + state_offsets_[a], *column);
+    out.columns.push_back(std::move(column));
+  }
+  return out;
+}
+
+}  // namespace perch

@@ -1,0 +1,66 @@
+#include "exec/in_set.h"
+
+#include <cstring>
+
+#include "exec/kernel_loops.h"
+
+namespace perch {
+
+namespace {
+
+template <typename T>
+uint64_t bitsOf(T value) {
+  uint64_t bits = 0;
+  if constexpr (std::is_floating_point_v<T>) {
+    if (value == 0) value = 0;  // -0.0 equals 0.0
+  }
+  std::memcpy(&bits, &value, sizeof(T));
+  return bits;
+}
+
+}  // namespace
+
+InSet::InSet(DataType type, const Column& values) : type_(std::move(type)) {
+  if (type_.isStringLike()) {
+    const auto& strings = asString(values);
+    strings_.reserve(strings.size());
+    for (size_t i = 0; i < strings.size(); ++i) strings_.emplace_back(strings.at(i));
+    for (const auto& value : strings_) string_set_.insert(value);
+    return;
+  }
+  dispatchFixed(type_, [&](auto tag) {
+    using T = decltype(tag);
+    for (T value : asVector<T>(values).data()) fixed_.insert(bitsOf(value));
+    return 0;
+  });
+}
+
+Datum InSet::contains(const Datum& left, size_t rows, bool negated) const {
+  const size_t n = left.is_constant ? 1 : rows;
+  std::vector<uint8_t> out(n);
+  const Column* values = left.column.get();
+  const uint8_t* nulls = nullptr;
+  if (left.type().isNullable()) {
+    const auto& nullable = static_cast<const ColumnNullable&>(*left.column);
+    values = &nullable.nested();
+    nulls = nullable.nullMap().data();
+  }
+  const uint8_t hit = negated ? 0 : 1;
+  if (type_.isStringLike()) {
+    const auto& strings = asString(*values);
+    for (size_t i = 0; i < n; ++i) out[i] = string_set_.count(strings.at(i)) ? hit : !hit;
+  } else {
+    dispatchFixed(type_, [&](auto tag) {
+      using T = decltype(tag);
+      const T* data = asVector<T>(*values).data().data();
+      for (size_t i = 0; i < n; ++i) out[i] = fixed_.contains(bitsOf(data[i])) ? hit : !hit;
+      return 0;
+    });
+  }
+  if (nulls) {
+    for (size_t i = 0; i < n; ++i) out[i] = nulls[i] ? 0 : out[i];
+  }
+  return Datum{std::make_shared<ColumnVector<uint8_t>>(DataType(TypeId::kUInt8), std::move(out)), left.is_constant};
+}
+
+}  // namespace perch

@@ -1,0 +1,31 @@
+// InSet: the right-hand side of `x IN (...)` — constant values or a subquery's column, converted
+// to one type — with a batch membership kernel. NULL on the left gives 0 (ClickHouse's
+// transform_null_in = 0). Immutable after construction; shared by the kernels that use it.
+#pragma once
+
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "exec/datum.h"
+#include "exec/hash_table.h"
+
+namespace perch {
+
+class InSet {
+ public:
+  /// `values`: the set's elements, all of `type` (non-Nullable); NULL elements already removed.
+  InSet(DataType type, const Column& values);
+
+  const DataType& type() const { return type_; }
+  /// UInt8 per row of `left` (of type() or Nullable(type())): 1 when the value is in the set.
+  Datum contains(const Datum& left, size_t rows, bool negated) const;
+
+ private:
+  DataType type_;
+  FlatHashSet64 fixed_;                         // fixed-width values by their bits
+  std::vector<std::string> strings_;            // storage for string_set_
+  std::unordered_set<std::string_view> string_set_;
+};
+
+}  // namespace perch

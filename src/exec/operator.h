@@ -1,0 +1,39 @@
+// Physical operators: the pull-based, batch-at-a-time pipeline. Each operator returns batches of
+// typed columns from next() until it returns nullopt. Operators never emit rows one at a time;
+// every per-row loop lives in a kernel. ExecContext carries what the whole query shares: the
+// deadline and the scan statistics.
+//
+// Thread-safety: an operator tree is driven by one thread. Parallel execution will run one
+// pipeline per thread over morsels (batches) and merge (aggregate states support merge()).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include "types/column.h"
+
+namespace perch {
+
+struct ExecContext {
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::chrono::milliseconds timeout{0};
+  uint64_t rows_read = 0;
+  uint64_t bytes_read = 0;
+
+  /// Throws Error(kTimeout) once the deadline has passed.
+  void checkDeadline() const;
+};
+
+class Operator {
+ public:
+  virtual ~Operator() = default;
+  /// The next non-empty batch, or nullopt when the stream is exhausted.
+  virtual std::optional<Batch> next() = 0;
+};
+using OperatorPtr = std::unique_ptr<Operator>;
+
+/// Concatenates every batch of `input` into one (columns of `types`).
+Batch drain(Operator& input, std::span<const DataType> types);
+
+}  // namespace perch

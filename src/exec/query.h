@@ -1,0 +1,57 @@
+// The query entry point: parse, bind and execute one SELECT against a Catalog of tables and
+// views, returning typed result columns with ClickHouse's column names and result types.
+//
+// Name resolution: a FROM/JOIN name is looked up as a view first (its SQL is parsed and inlined
+// as a subquery), then as a table. While a view is being expanded, a reference to its own name
+// resolves to the table of that name — which lets a catalog wrap a table in a filtering view of
+// the same name (row-level READ filters); any other cycle is a 400.
+//
+// Thread-safety: executeQuery is reentrant; concurrent calls share only the Catalog, whose
+// methods must be thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/table.h"
+#include "types/column.h"
+
+namespace perch {
+
+/// Resolves names in FROM/JOIN. Thread-safe for concurrent queries.
+class Catalog {
+ public:
+  virtual ~Catalog() = default;
+  /// A data source snapshot by name, or nullptr if no such table.
+  virtual SnapshotPtr table(std::string_view name) const = 0;
+  /// The SQL text of a view (a pipe node, already rendered), or nullopt. Views are parsed and inlined
+  /// as subqueries; a view may reference tables and other views (detect cycles → 400).
+  virtual std::optional<std::string> view(std::string_view name) const = 0;
+};
+
+struct QueryOptions {
+  int64_t now_seconds = 0;                // value of now()/today(); 0 → real clock at query start
+  std::chrono::milliseconds timeout{10000};
+  size_t max_result_rows = 10'000'000;
+};
+
+struct QueryResult {
+  std::vector<std::string> names;         // result column names as ClickHouse names them: the alias, or the
+                                          // expression as written in call form (`count()`, `plus(a, 1)`)
+  std::vector<DataType> types;            // ClickHouse result types
+  std::vector<ColumnPtr> columns;         // one per name, all with `rows` rows
+  size_t rows = 0;
+  std::optional<uint64_t> rows_before_limit;   // set when the outermost query has LIMIT: rows before LIMIT/OFFSET applied
+  uint64_t rows_read = 0, bytes_read = 0;      // what scans actually read (rows × columns actually read)
+};
+
+/// Parses, binds and executes one SELECT. A trailing `FORMAT X` is parsed and ignored here (the
+/// caller picks the output format); non-SELECT statements are rejected with 400. Errors:
+/// Error(kBadRequest) for anything wrong with the query, Error(kTimeout) past options.timeout.
+QueryResult executeQuery(std::string_view sql, const Catalog& catalog, const QueryOptions& options = {});
+
+}  // namespace perch

@@ -1,0 +1,163 @@
+#include "exec/type_rules.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "common/error.h"
+
+namespace perch {
+
+bool isNothing(const DataType& type) {
+  return type.id() == TypeId::kNothing || (type.isNullable() && type.nested().id() == TypeId::kNothing);
+}
+
+DataType removeNullable(const DataType& type) { return type.isNullable() ? type.nested() : type; }
+
+DataType makeNullable(const DataType& type) { return type.isNullable() ? type : DataType::nullable(type); }
+
+DataType removeLowCardinality(const DataType& type) {
+  if (type.isNullable()) return DataType::nullable(removeLowCardinality(type.nested()));
+  if (type.lowCardinality()) return DataType(type.id());
+  return type;
+}
+
+DataType integerType(bool is_signed, size_t bytes) {
+  switch (bytes) {
+    case 1: return DataType(is_signed ? TypeId::kInt8 : TypeId::kUInt8);
+    case 2: return DataType(is_signed ? TypeId::kInt16 : TypeId::kUInt16);
+    case 4: return DataType(is_signed ? TypeId::kInt32 : TypeId::kUInt32);
+    default: return DataType(is_signed ? TypeId::kInt64 : TypeId::kUInt64);
+  }
+}
+
+bool isNumeric(const DataType& type) {
+  return type.isNumber() || type.id() == TypeId::kBool || isDateOrDateTime(type);
+}
+
+bool isDateOrDateTime(const DataType& type) {
+  return type.id() == TypeId::kDate || type.id() == TypeId::kDateTime;
+}
+
+namespace {
+
+size_t nextSize(size_t bytes) { return std::min<size_t>(bytes * 2, 8); }
+
+// Bool, Date and DateTime take part in arithmetic as their unsigned storage type.
+DataType arithmeticView(const DataType& type) {
+  switch (type.id()) {
+    case TypeId::kBool: return DataType(TypeId::kUInt8);
+    case TypeId::kDate: return DataType(TypeId::kUInt16);
+    case TypeId::kDateTime: return DataType(TypeId::kUInt32);
+    default: return type;
+  }
+}
+
+}  // namespace
+
+DataType arithmeticResultType(ArithmeticOp op, const DataType& a_in, const DataType& b_in, std::string_view function) {
+  if (!isNumeric(a_in) || !isNumeric(b_in)) {
+    throwBadRequest("Illegal types " + a_in.name() + " and " + b_in.name() + " of arguments of function " +
+                    std::string(function));
+  }
+  const DataType a = arithmeticView(a_in);
+  const DataType b = arithmeticView(b_in);
+  const bool any_float = a.isFloat() || b.isFloat();
+  const bool any_signed = a.isSigned() || b.isSigned();
+  const size_t max_size = std::max(a.fixedWidth(), b.fixedWidth());
+  switch (op) {
+    case ArithmeticOp::kDivide: return DataType(TypeId::kFloat64);
+    case ArithmeticOp::kPlus:
+    case ArithmeticOp::kMultiply:
+      if (any_float) return DataType(TypeId::kFloat64);
+      return integerType(any_signed, nextSize(max_size));
+    case ArithmeticOp::kMinus:
+      if (any_float) return DataType(TypeId::kFloat64);
+      return integerType(true, nextSize(max_size));
+    case ArithmeticOp::kIntDiv:
+      if (any_float) return DataType(TypeId::kInt64);
+      return integerType(any_signed, a.fixedWidth());
+    case ArithmeticOp::kModulo: {
+      if (any_float) return DataType(TypeId::kFloat64);
+      const bool is_signed = a.isSigned();
+      return integerType(is_signed, is_signed ? nextSize(b.fixedWidth()) : b.fixedWidth());
+    }
+  }
+  return DataType(TypeId::kFloat64);
+}
+
+DataType literalIntegerType(uint64_t value) {
+  if (value <= UINT8_MAX) return DataType(TypeId::kUInt8);
+  if (value <= UINT16_MAX) return DataType(TypeId::kUInt16);
+  if (value <= UINT32_MAX) return DataType(TypeId::kUInt32);
+  return DataType(TypeId::kUInt64);
+}
+
+DataType literalSignedType(int64_t value) {
+  if (value >= 0) return literalIntegerType(static_cast<uint64_t>(value));
+  if (value >= INT8_MIN) return DataType(TypeId::kInt8);
+  if (value >= INT16_MIN) return DataType(TypeId::kInt16);
+  if (value >= INT32_MIN) return DataType(TypeId::kInt32);
+  return DataType(TypeId::kInt64);
+}
+
+DataType leastSupertype(std::span<const DataType> types, std::string_view context) {
+  bool nullable = false;
+  std::vector<DataType> plain;
+  for (const auto& type : types) {
+    if (type.isNullable() || type.id() == TypeId::kNothing) nullable = true;
+    if (isNothing(type)) continue;
+    plain.push_back(removeNullable(type));
+  }
+  auto finish = [&](DataType type) { return nullable ? makeNullable(type) : type; };
+  if (plain.empty()) return DataType::nullable(DataType(TypeId::kNothing));
+  const DataType& first = plain[0];
+  if (std::all_of(plain.begin(), plain.end(), [&](const DataType& t) { return t == first; })) return finish(first);
+  auto fail = [&]() -> DataType {
+    std::string names;
+    for (const auto& type : types) names += (names.empty() ? "" : ", ") + type.name();
+    throwBadRequest("There is no supertype for types " + names + " (" + std::string(context) + ")");
+  };
+  if (std::all_of(plain.begin(), plain.end(), [](const DataType& t) { return t.isStringLike(); })) {
+    if (std::all_of(plain.begin(), plain.end(), [](const DataType& t) { return t.id() == TypeId::kString; })) {
+      return finish(DataType(TypeId::kString));
+    }
+    return fail();
+  }
+  if (std::all_of(plain.begin(), plain.end(), isDateOrDateTime)) return finish(DataType(TypeId::kDateTime));
+  if (std::all_of(plain.begin(), plain.end(), [](const DataType& t) { return t.isNumber() || t.id() == TypeId::kBool; })) {
+    bool any_float = false, any_signed = false;
+    size_t max_unsigned = 0, max_signed = 0, max_float = 0;
+    for (const auto& raw : plain) {
+      const DataType t = raw.id() == TypeId::kBool ? DataType(TypeId::kUInt8) : raw;
+      if (t.isFloat()) {
+        any_float = true;
+        max_float = std::max(max_float, t.fixedWidth());
+      } else if (t.isSigned()) {
+        any_signed = true;
+        max_signed = std::max(max_signed, t.fixedWidth());
+      } else {
+        max_unsigned = std::max(max_unsigned, t.fixedWidth());
+      }
+    }
+    if (any_float) {
+      const size_t int_size = std::max(max_signed, max_unsigned);
+      if (max_float == 4 && int_size <= 2) return finish(DataType(TypeId::kFloat32));
+      return finish(DataType(TypeId::kFloat64));
+    }
+    if (any_signed) {
+      size_t size = max_signed;
+      if (max_unsigned >= size) size = max_unsigned * 2;
+      if (size > 8) return fail();
+      return finish(integerType(true, size));
+    }
+    return finish(integerType(false, max_unsigned));
+  }
+  if (std::all_of(plain.begin(), plain.end(), [](const DataType& t) { return t.isArray(); })) {
+    std::vector<DataType> elements;
+    for (const auto& t : plain) elements.push_back(t.nested());
+    return finish(DataType::array(leastSupertype(elements, context)));
+  }
+  return fail();
+}
+
+}  // namespace perch
