@@ -36,7 +36,7 @@ std::string Renderer::render() {
   return out;
 }
 
-void Renderer::execute(const std::vector<Statement>& body, std::string& out) {
+Renderer::Flow Renderer::execute(const std::vector<Statement>& body, std::string& out) {
   for (const Statement& statement : body) {
     switch (statement.kind) {
       case StatementKind::kText: out += statement.text; break;
@@ -44,7 +44,8 @@ void Renderer::execute(const std::vector<Statement>& body, std::string& out) {
       case StatementKind::kIf:
         for (const Branch& branch : statement.branches) {
           if (branch.condition == nullptr || isTruthy(evaluate(*branch.condition))) {
-            execute(branch.body, out);
+            const Flow flow = execute(branch.body, out);
+            if (flow != Flow::kNormal) return flow;  // a break/continue inside if ends the loop body
             break;
           }
         }
@@ -54,14 +55,17 @@ void Renderer::execute(const std::vector<Statement>& body, std::string& out) {
         for (const Value& element : elements) {
           state_.charge(1);
           assign(statement.targets, element);
-          execute(statement.body, out);
+          if (execute(statement.body, out) == Flow::kBreak) break;
         }
         break;
       }
       case StatementKind::kSet: assign(statement.targets, evaluate(*statement.expr)); break;
+      case StatementKind::kBreak: return Flow::kBreak;
+      case StatementKind::kContinue: return Flow::kContinue;
     }
     if (out.size() > kMaxOutputBytes) throw TemplateError("the rendered SQL is too large");
   }
+  return Flow::kNormal;
 }
 
 void Renderer::writeOutput(const Statement& statement, std::string& out) {

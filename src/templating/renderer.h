@@ -24,7 +24,10 @@ class Renderer {
  private:
   static constexpr size_t kMaxOutputBytes = 16 * 1024 * 1024;
 
-  void execute(const std::vector<Statement>& body, std::string& out);
+  /// How a statement list ended: normally, or at a {% break %}/{% continue %} of the loop around it.
+  enum class Flow : uint8_t { kNormal, kBreak, kContinue };
+
+  Flow execute(const std::vector<Statement>& body, std::string& out);
   void writeOutput(const Statement& statement, std::string& out);
   void assign(const std::vector<int>& targets, const Value& value);
   ValueList iterate(const Value& iterable);

@@ -65,7 +65,7 @@ struct Expr {
   Method method{};
 };
 
-enum class StatementKind : uint8_t { kText, kOutput, kIf, kFor, kSet };
+enum class StatementKind : uint8_t { kText, kOutput, kIf, kFor, kSet, kBreak, kContinue };
 
 struct Statement;
 

@@ -20,9 +20,9 @@ std::string_view trim(std::string_view text) {
 int countNewlines(std::string_view text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
 
 /// Tornado tags that would run arbitrary code, include files or change escaping.
-constexpr std::array<std::string_view, 16> kForbiddenTags{
+constexpr std::array<std::string_view, 14> kForbiddenTags{
     "raw", "import", "from", "include", "extends", "module", "block", "apply", "autoescape",
-    "try", "except", "finally", "while", "break", "continue", "whitespace"};
+    "try", "except", "finally", "while", "whitespace"};
 
 }  // namespace
 
@@ -164,6 +164,13 @@ std::vector<Statement> TemplateParser::parseStatements(std::string_view open_blo
       body.push_back(parseFor(rest, tag.line));
     } else if (word == "set") {
       body.push_back(parseSet(rest, tag.line));
+    } else if (word == "break" || word == "continue") {
+      if (loop_depth_ == 0) fail(std::string(word) + " outside loop", tag.line);
+      if (!rest.empty()) fail(std::string(word) + " takes no expression", tag.line);
+      Statement statement;
+      statement.kind = word == "break" ? StatementKind::kBreak : StatementKind::kContinue;
+      statement.line = tag.line;
+      body.push_back(std::move(statement));
     } else if (word == "comment") {
       continue;
     } else if (std::find(kForbiddenTags.begin(), kForbiddenTags.end(), word) != kForbiddenTags.end()) {
@@ -208,7 +215,9 @@ Statement TemplateParser::parseFor(std::string_view header, int line) {
   statement.expr = parser.parseComplete();
   statement.targets = slotsFor(names);
   Terminator terminator;
+  ++loop_depth_;
   statement.body = parseStatements("for", line, terminator);
+  --loop_depth_;
   return statement;
 }
 

@@ -52,6 +52,7 @@ class TemplateParser {
   std::map<std::string, int, std::less<>> slots_;
   std::vector<std::string> slot_names_;
   size_t output_count_ = 0;
+  int loop_depth_ = 0;  // {% for %} blocks around the current position; {% break %} needs one
 };
 
 /// Offset just past the leading `%` line, and that line's number, when `text` is a template.
