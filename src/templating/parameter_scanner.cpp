@@ -105,6 +105,7 @@ void ParameterScanner::scanParameterCall(const Expr& call) {
       options != nullptr && options->kind == ExprKind::kLiteral && options->literal.isSequence()) {
     for (const Value& option : options->literal.elements()) info.enum_values.push_back(pythonStr(option));
   }
+  if (typed) typed_uses_.push_back(ParamUse{info.name, info.type, call.line});
   add(std::move(info), typed);
 }
 

@@ -17,6 +17,8 @@ class ParameterScanner {
  public:
   /// The parameters of `compiled`, deduplicated by name, in order of first appearance.
   std::vector<ParamInfo> scan(const CompiledTemplate& compiled);
+  /// After scan(): every typed call, in template order.
+  const std::vector<ParamUse>& typedUses() const { return typed_uses_; }
 
  private:
   void scanStatements(const std::vector<Statement>& body);
@@ -26,6 +28,7 @@ class ParameterScanner {
 
   std::vector<ParamInfo> parameters_;
   std::vector<bool> typed_;
+  std::vector<ParamUse> typed_uses_;
   std::map<std::string, size_t, std::less<>> index_;
 };
 

@@ -88,6 +88,8 @@ struct CompiledTemplate {
   std::vector<Statement> body;
   std::vector<std::string> slot_names;
   std::vector<ParamInfo> parameters;
+  std::vector<ParamUse> typed_uses;
+  std::vector<std::string> query_option_names;
   std::string node;
   std::string pipe;
   size_t output_size_hint = 0;

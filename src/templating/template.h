@@ -35,6 +35,13 @@ struct ParamInfo {
   std::vector<std::string> enum_values;
 };
 
+/// One typed use of a parameter (`Int32(x)`, `Array(ids, 'UInt64')`, `JSON(f)`), for `perch check`.
+struct ParamUse {
+  std::string name;
+  std::string type;  // as in ParamInfo::type
+  int line = 0;      // of the tag, counting from the first line of the node text
+};
+
 /// True when a node's SQL is a template: its first non-blank line is exactly `%` (whitespace trimmed).
 bool isTemplate(std::string_view sql);
 
@@ -57,6 +64,15 @@ class Template {
   /// The parameters the template reads (static analysis of the parsed template), deduplicated by
   /// name, in order of first appearance.
   const std::vector<ParamInfo>& parameters() const;
+
+  /// Every typed use of a parameter, in template order (one entry per call, not deduplicated).
+  const std::vector<ParamUse>& typedParameterUses() const;
+
+  /// The query-option names (isQueryOptionName: `token`, `debug`, ...) the template reads as a
+  /// parameter or assigns as a variable, deduplicated, in order of first appearance. They are
+  /// allowed, but the server answers with a warning header because the request value of such a
+  /// name is also read by the server itself.
+  const std::vector<std::string>& queryOptionNamesUsed() const;
 
  private:
   explicit Template(std::shared_ptr<const CompiledTemplate> compiled) : compiled_(std::move(compiled)) {}
