@@ -180,13 +180,20 @@ Planner::Source Planner::planTableName(const TableExpression& table, const Query
         if (error.code() != ErrorCode::kBadRequest) throw;
         throwBadRequest(std::string(error.what()) + view_text.note);
       }
-      view_stack_.push_back(name);
-      auto saved_ctes = std::move(ctes_);  // a view does not see the caller's CTEs
-      ctes_.clear();
-      PlannedQuery planned = plan(*parsed_views_.back(), view_text, required, false);
-      ctes_ = std::move(saved_ctes);
-      view_stack_.pop_back();
-      return withQualifier(std::move(planned));
+      // A view does not see the caller's CTEs; both stacks are restored even when planning throws.
+      struct ViewScope {
+        Planner& planner;
+        std::vector<std::unordered_map<std::string, const SelectQuery*>> saved_ctes;
+        ViewScope(Planner& p, const std::string& view) : planner(p), saved_ctes(std::move(p.ctes_)) {
+          planner.ctes_.clear();
+          planner.view_stack_.push_back(view);
+        }
+        ~ViewScope() {
+          planner.ctes_ = std::move(saved_ctes);
+          planner.view_stack_.pop_back();
+        }
+      } scope(*this, name);
+      return withQualifier(plan(*parsed_views_.back(), view_text, required, false));
     }
   }
   SnapshotPtr snapshot = catalog_.table(name);
@@ -489,14 +496,17 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
   if (query->limit) limit = constantToCount(binder.bindConstant(*query->limit, "LIMIT"), "LIMIT");
   if (query->offset) offset = constantToCount(binder.bindConstant(*query->offset, "OFFSET"), "OFFSET");
 
+  const Sort* sort = nullptr;
   if (!sort_keys.empty()) {
     std::optional<uint64_t> keep;
     if (limit) keep = *limit + offset.value_or(0);
-    op = std::make_unique<Sort>(std::move(op), types, std::move(sort_keys), keep, context_);
+    auto sort_op = std::make_unique<Sort>(std::move(op), types, std::move(sort_keys), keep, context_);
+    sort = sort_op.get();
+    op = std::move(sort_op);
   }
   PlannedQuery result;
   if (limit || offset) {
-    auto limit_op = std::make_unique<Limit>(std::move(op), limit.value_or(UINT64_MAX), offset.value_or(0), count_rows && limit.has_value());
+    auto limit_op = std::make_unique<Limit>(std::move(op), limit.value_or(UINT64_MAX), offset.value_or(0), count_rows && limit.has_value(), sort);
     if (limit) result.limit = limit_op.get();
     op = std::move(limit_op);
   }

@@ -131,6 +131,7 @@ std::optional<Batch> Sort::next() {
   while (auto batch = input_->next()) {
     context_.checkDeadline();
     pending_rows += batch->rows;
+    input_rows_ += batch->rows;
     pending.push_back(std::move(*batch));
     if (pending_rows > compact_at) {
       Batch kept = sortBatch(concatenate(), limit_);

@@ -24,6 +24,8 @@ class Sort final : public Operator {
       : input_(std::move(input)), types_(std::move(types)), keys_(std::move(keys)), limit_(limit), context_(context) {}
 
   std::optional<Batch> next() override;
+  /// Rows that entered the sort (what a LIMIT above it reports as rows_before_limit).
+  uint64_t inputRows() const { return input_rows_; }
 
  private:
   /// Sorts `batch` and keeps its first `keep` rows.
@@ -35,6 +37,7 @@ class Sort final : public Operator {
   std::optional<uint64_t> limit_;
   ExecContext& context_;
   bool done_ = false;
+  uint64_t input_rows_ = 0;
 };
 
 /// The row order of `batch` under `keys` (stable), only the first `keep` positions sorted when set.
