@@ -34,7 +34,7 @@ append=$(./build/perch token ls --data "$data" | awk -F'\t' '$1 == "ingest_app" 
 dashboard=$(./build/perch token ls --data "$data" | awk -F'\t' '$1 == "dashboard" { print $2 }')
 
 echo "loading $count generated events through the Events API..."
-python3 examples/demo/generate_events.py --events "$count" > "$data/events.ndjson"
+/usr/bin/python3 examples/demo/generate_events.py --events "$count" > "$data/events.ndjson"
 split -l 5000 "$data/events.ndjson" "$data/batch."
 for batch in "$data"/batch.*; do
   curl -fsS -X POST "$url/v0/events?name=app_events&wait=true" -H "Authorization: Bearer $append" \

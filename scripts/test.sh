@@ -9,6 +9,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 reports="$root/build/test-reports"
+# Debian's interpreter has python3-pytest/python3-requests; a pyenv python3 earlier on PATH may not.
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=python3
 
 bash scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 rm -rf "$reports"
@@ -36,7 +39,7 @@ if [ "${PERCH_SKIP_SANITIZERS:-0}" != "1" ]; then
 fi
 
 echo "== end-to-end tests"
-python3 -m pytest -q tests/e2e --junitxml="$reports/e2e.xml" -p no:cacheprovider || status=1
+"$PYTHON" -m pytest -q tests/e2e --junitxml="$reports/e2e.xml" -p no:cacheprovider || status=1
 
-python3 scripts/summarize_tests.py "$reports"/*.xml || status=1
+"$PYTHON" scripts/summarize_tests.py "$reports"/*.xml || status=1
 exit $status

@@ -1,6 +1,7 @@
 // Parsing of `.pipe` files: NODE/SQL/DESCRIPTION blocks, TYPE, TOKEN lines.
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 #include "common/error.h"
 #include "project/project.h"
@@ -66,7 +67,13 @@ Pipe parsePipe(std::string_view text, const std::filesystem::path& file, std::ve
         try {
           node.tmpl = templating::Template::parse(node.sql, node.name, pipe.name);
         } catch (const Error& error) {
-          diagnostics.push_back({file, entry.body_line, error.what()});
+          // Point at the file line: template messages count lines from the start of the node's SQL.
+          const std::string message = error.what();
+          int line = entry.body_line;
+          if (const size_t at = message.find(" at line "); at != std::string::npos) {
+            line = entry.body_line + std::atoi(message.c_str() + at + 9) - 1;
+          }
+          diagnostics.push_back({file, line, message});
         }
       }
     } else if (key == "DESCRIPTION") {

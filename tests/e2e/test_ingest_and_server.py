@@ -133,11 +133,12 @@ def test_generated_admin_token_is_persisted_with_mode_0600():
 
 
 def test_check_reports_file_and_line(tmp_path):
-    (tmp_path / "broken.pipe").write_text("NODE a\nSQL >\n    %\n    SELECT {% if defined(x) %} 1\n\nBOGUS_KEY x\n")
+    (tmp_path / "broken.pipe").write_text("NODE a\nSQL >\n    %\n    SELECT 1\n    {% if defined(x) %} 1\n")
+    (tmp_path / "events.datasource").write_text("SCHEMA >\n    `a` Int32\n\nBOGUS_KEY x\n")
     result = subprocess.run([str(PERCH), "check", "--project", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode != 0
-    assert f"{tmp_path / 'broken.pipe'}:" in result.stderr
-    assert ":6: unknown datafile key 'BOGUS_KEY x'" in result.stderr
+    assert f"{tmp_path / 'broken.pipe'}:5: Template Syntax Error: Missing {{% end %}} block for if" in result.stderr
+    assert f"{tmp_path / 'events.datasource'}:4: unknown datafile key 'BOGUS_KEY x'" in result.stderr
     ok = subprocess.run([str(PERCH), "check", "--project", str(DEMO)], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
 

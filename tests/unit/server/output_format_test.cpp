@@ -1,0 +1,59 @@
+#include "server/output_format.h"
+
+#include <gtest/gtest.h>
+
+#include "server/http_types.h"
+
+namespace perch::server {
+namespace {
+
+TEST(OutputFormatTest, JsonShapeMatchesTheSpec) {
+  std::vector<std::string> names = {"day", "total"};
+  std::vector<DataType> types = {DataType(TypeId::kDateTime), DataType(TypeId::kInt64)};
+  auto days = std::make_shared<ColumnVector<uint32_t>>(types[0], std::vector<uint32_t>{1793491200});
+  auto totals = std::make_shared<ColumnVector<int64_t>>(types[1], std::vector<int64_t>{42});
+  std::vector<ColumnPtr> columns = {days, totals};
+  ResultStatistics statistics{0.000412, 5120, 81920, 1};
+  const std::string json = formatResult(OutputFormat::kJson, ResultView{names, types, columns, 1}, statistics, {});
+  EXPECT_EQ(json,
+            "{\"meta\":[{\"name\":\"day\",\"type\":\"DateTime\"},{\"name\":\"total\",\"type\":\"Int64\"}],"
+            "\"data\":[{\"day\":\"2026-11-01 00:00:00\",\"total\":42}],\"rows\":1,\"rows_before_limit_at_least\":1,"
+            "\"statistics\":{\"elapsed\":0.000412,\"rows_read\":5120,\"bytes_read\":81920}}");
+  statistics.rows_before_limit.reset();
+  EXPECT_EQ(formatResult(OutputFormat::kJson, ResultView{names, types, columns, 1}, statistics, {}).find("rows_before"),
+            std::string::npos);
+  EXPECT_EQ(formatResult(OutputFormat::kCsv, ResultView{names, types, columns, 1}, statistics, {}),
+            "\"day\",\"total\"\n\"2026-11-01 00:00:00\",42\n");
+  EXPECT_EQ(formatResult(OutputFormat::kNdjson, ResultView{names, types, columns, 1}, statistics, {}),
+            "{\"day\":\"2026-11-01 00:00:00\",\"total\":42}\n");
+}
+
+TEST(OutputFormatTest, CsvAndTsvEscapeTheirSeparators) {
+  std::vector<std::string> names = {"s"};
+  std::vector<DataType> types = {DataType(TypeId::kString)};
+  auto strings = std::make_shared<ColumnString>();
+  strings->push("a\"b,c");
+  strings->push("t\tn\n");
+  std::vector<ColumnPtr> columns = {strings};
+  EXPECT_EQ(formatResult(OutputFormat::kCsv, ResultView{names, types, columns, 2}, {}, {}),
+            "\"s\"\n\"a\"\"b,c\"\n\"t\tn\n\"\n");
+  EXPECT_EQ(formatResult(OutputFormat::kTsv, ResultView{names, types, columns, 2}, {}, {}), "a\"b,c\nt\\tn\\n\n");
+  EXPECT_FALSE(parseOutputFormat("xml"));
+  EXPECT_EQ(parseOutputFormat("CSV"), OutputFormat::kCsv);
+}
+
+TEST(HttpTypesTest, QueryStringsDecodeAndKeepRepeatedKeys) {
+  const KeyValues query = parseQueryString("a=1&a=2&b=x%20y+z&c&bad=%zz&e=%27");
+  ASSERT_EQ(query.size(), 6u);
+  EXPECT_EQ(query[1], (std::pair<std::string, std::string>{"a", "2"}));
+  EXPECT_EQ(query[2].second, "x y z");
+  EXPECT_EQ(query[3].second, "");
+  EXPECT_EQ(query[4].second, "%zz");
+  EXPECT_EQ(query[5].second, "'");
+  HttpRequest request;
+  request.headers = {{"authorization", "Bearer x"}};
+  EXPECT_EQ(request.header("Authorization"), "Bearer x");
+}
+
+}  // namespace
+}  // namespace perch::server
