@@ -68,9 +68,14 @@ Datum compareStrings(const Datum& a, const Datum& b, size_t rows) {
     const size_t length = value.size();
     uint64_t begin = 0;
     constexpr bool kWantEqual = std::is_same_v<Op, EqualsOp>;
+    // Length, then last and first byte, reject most rows before memcmp (values often share a prefix).
+    const char last = length ? value[length - 1] : '\0';
+    const char first = length ? value[0] : '\0';
     for (size_t i = 0; i < n; ++i) {
       const uint64_t end = offsets[i];
-      const bool equal = end - begin == length && std::memcmp(chars + begin, value.data(), length) == 0;
+      const bool equal = end - begin == length &&
+                         (length == 0 || (chars[end - 1] == last && chars[begin] == first &&
+                                          std::memcmp(chars + begin, value.data(), length) == 0));
       out[i] = equal == kWantEqual;
       begin = end;
     }

@@ -52,21 +52,46 @@ Batch gatherBatch(const Batch& batch, const std::vector<uint32_t>& selection) {
   return out;
 }
 
+namespace {
+
+void collectColumns(const BoundExpr& expr, std::vector<uint8_t>& used) {
+  if (expr.kind == BoundExpr::Kind::kColumn) used[expr.column] = 1;
+  for (const auto& arg : expr.args) collectColumns(*arg, used);
+}
+
+}  // namespace
+
 std::optional<Batch> Filter::next() {
   while (auto batch = input_->next()) {
     context_.checkDeadline();
-    Batch current = std::move(*batch);
+    // The first predicate sees the whole batch; later ones see only the surviving rows of the
+    // columns they read. Every column is gathered once, at the end.
+    std::vector<uint32_t> selection;
+    bool all = true;
     for (const auto& predicate : predicates_) {
-      const Datum mask = evaluate(*predicate, current);
-      std::vector<uint32_t> selection = selectTrueRows(mask, current.rows);
-      if (selection.size() == current.rows) continue;
-      if (selection.empty()) {
-        current.rows = 0;
-        break;
+      if (all) {
+        selection = selectTrueRows(evaluate(*predicate, *batch), batch->rows);
+        all = selection.size() == batch->rows;
+      } else {
+        std::vector<uint8_t> used(batch->columns.size(), 0);
+        collectColumns(*predicate, used);
+        Batch survivors;
+        survivors.rows = selection.size();
+        survivors.columns.resize(batch->columns.size());
+        for (size_t c = 0; c < used.size(); ++c) {
+          if (used[c]) survivors.columns[c] = batch->columns[c]->gather(selection);
+        }
+        const std::vector<uint32_t> kept = selectTrueRows(evaluate(*predicate, survivors), survivors.rows);
+        if (kept.size() != selection.size()) {
+          std::vector<uint32_t> narrowed(kept.size());
+          for (size_t i = 0; i < kept.size(); ++i) narrowed[i] = selection[kept[i]];
+          selection = std::move(narrowed);
+        }
       }
-      current = gatherBatch(current, selection);
+      if (!all && selection.empty()) break;
     }
-    if (current.rows > 0) return current;
+    if (all) return batch;
+    if (!selection.empty()) return gatherBatch(*batch, selection);
   }
   return std::nullopt;
 }
