@@ -114,7 +114,7 @@ Value replace(const Value& self, const CallArguments& args, RenderState& state) 
       pos = found + old_text.size();
     }
     ++done;
-    if (out.size() > 16 * 1024 * 1024) throw TemplateError("result of replace() is too large");
+    if (out.size() > 1024 * 1024) throw TemplateError("result of replace() is too large");  // as * and +
   }
   if (pos < self.text.size()) out.append(self.text, pos, std::string::npos);
   state.charge(out.size() / 64 + 1);

@@ -9,7 +9,10 @@ namespace perch::templating {
 namespace {
 
 /// No single string or list built by an operator may exceed this many bytes/elements.
-constexpr size_t kMaxCollectionSize = 16 * 1024 * 1024;
+/// Longest string and longest list one expression may build. No real template builds more than a few
+/// kilobytes; the caps keep one request from allocating (and escaping) hundreds of megabytes.
+constexpr size_t kMaxStringBytes = 1024 * 1024;
+constexpr size_t kMaxListElements = 100'000;
 
 std::string_view symbol(Operator op) {
   switch (op) {
@@ -95,12 +98,13 @@ Value floatArithmetic(Operator op, double a, double b) {
 
 Value repeat(const Value& sequence, int64_t times, RenderState& state) {
   if (times < 0) times = 0;
-  const size_t unit = sequence.kind == ValueKind::kString ? sequence.text.size() : sequence.elements().size();
-  if (unit != 0 && static_cast<uint64_t>(times) > kMaxCollectionSize / unit) {
+  const bool is_string = sequence.kind == ValueKind::kString;
+  const size_t unit = is_string ? sequence.text.size() : sequence.elements().size();
+  if (unit != 0 && static_cast<uint64_t>(times) > (is_string ? kMaxStringBytes : kMaxListElements) / unit) {
     throw TemplateError("result of * is too large");
   }
   const size_t total = unit * static_cast<size_t>(times);
-  state.charge(total / 64 + 1);
+  state.charge(is_string ? total / 64 + 1 : total + 1);  // a list element costs what a loop iteration does
   if (sequence.kind == ValueKind::kString) {
     std::string out;
     out.reserve(total);
@@ -128,9 +132,12 @@ Value applyBinary(Operator op, const Value& left, const Value& right, RenderStat
   if (op == Operator::kAdd && left.kind == right.kind &&
       (left.kind == ValueKind::kString || left.kind == ValueKind::kList || left.kind == ValueKind::kTuple)) {
     if (left.kind == ValueKind::kString) {
-      if (left.text.size() + right.text.size() > kMaxCollectionSize) throw TemplateError("result of + is too large");
+      if (left.text.size() + right.text.size() > kMaxStringBytes) throw TemplateError("result of + is too large");
       state.charge((left.text.size() + right.text.size()) / 64 + 1);
       return Value::fromString(left.text + right.text);
+    }
+    if (left.elements().size() + right.elements().size() > kMaxListElements) {
+      throw TemplateError("result of + is too large");
     }
     ValueList joined = left.elements();
     joined.insert(joined.end(), right.elements().begin(), right.elements().end());
