@@ -21,6 +21,9 @@
 // Every failure throws Error(kAuthentication, "invalid authentication token: <reason>") where the
 // reason is a fixed phrase: it never quotes the token, a segment, or any decoded claim value.
 //
+// RS256/ES256 tokens from external identity providers are verified by verifyExternalJwt, and the
+// server calls verifyAnyJwt to route between the two (external_jwt.h); both share these claim rules.
+//
 // Thread-safety: pure functions.
 #pragma once
 
