@@ -12,6 +12,7 @@ PACKAGES=(
   libsimdjson-dev       # NDJSON ingestion and JWT payload parsing
   zlib1g-dev            # gzip request/response bodies
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev   # libFuzzer targets (tests/fuzz)
   # tests and demo
   python3 python3-pytest python3-requests
 )

@@ -38,6 +38,14 @@ if [ "${PERCH_SKIP_SANITIZERS:-0}" != "1" ]; then
   fi
 fi
 
+echo "== fuzzers (bounded time)"
+if FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash tests/fuzz/run_fuzzers.sh; then
+  echo '<testsuite tests="1"><testcase classname="fuzz" name="template_fuzzer"/></testsuite>' > "$reports/fuzz.xml"
+else
+  status=1
+  echo '<testsuite tests="1"><testcase classname="fuzz" name="template_fuzzer"><failure message="fuzzer failed"/></testcase></testsuite>' > "$reports/fuzz.xml"
+fi
+
 echo "== end-to-end tests"
 "$PYTHON" -m pytest -q tests/e2e --junitxml="$reports/e2e.xml" -p no:cacheprovider || status=1
 

@@ -54,6 +54,8 @@ int runCheck(const Args& args) {
     project::Project project = project::loadProject(*project_dir);
     for (const auto& [name, source] : project.data_sources) server::ingestColumns(source);
     for (const auto& warning : project.warnings) std::cerr << warning.toString() << "\n";
+    for (const auto& problem : project.check_errors) std::cerr << problem.toString() << "\n";
+    if (!project.check_errors.empty()) return 1;
     std::cout << "ok: " << project.data_sources.size() << " data sources, " << project.pipes.size() << " pipes\n";
     return 0;
   } catch (const project::ProjectError& error) {
@@ -87,6 +89,9 @@ int runServe(const Args& args) {
   }
   for (const auto& message : messages) std::cerr << "perch: " << message << "\n";
   for (const auto& warning : workspace->project().warnings) std::cerr << warning.toString() << "\n";
+  for (const auto& problem : workspace->project().check_errors) {
+    std::cerr << problem.toString() << " (warning: `perch check` fails on this)\n";
+  }
 
   server::RouterOptions router_options;
   router_options.cors_allow_origin = args.getOr("cors-origin", "*");

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "project/project.h"
+#include "templating/static_checks.h"
 
 namespace perch::project {
 
@@ -62,6 +63,7 @@ Pipe parsePipe(std::string_view text, const std::filesystem::path& file, std::ve
       PipeNode& node = pipe.nodes.back();
       if (!node.sql.empty()) diagnostics.push_back({file, entry.line, "node '" + node.name + "' has two SQL blocks"});
       node.sql = entry.value;
+      node.sql_line = entry.body_line;
       if (trimView(node.sql).empty()) diagnostics.push_back({file, entry.line, "node '" + node.name + "' has an empty SQL block"});
       if (templating::isTemplate(node.sql)) {
         try {
@@ -114,6 +116,13 @@ Pipe parsePipe(std::string_view text, const std::filesystem::path& file, std::ve
     if (node.sql.empty()) diagnostics.push_back({file, node.line, "node '" + node.name + "' has no SQL"});
   }
   if (pipe.type.empty()) pipe.type = "endpoint";
+  for (const auto& node : pipe.nodes) {
+    if (!node.tmpl) continue;
+    const std::string warning = templating::queryOptionWarning(node.name, node.tmpl->queryOptionNamesUsed());
+    if (warning.empty()) continue;
+    if (!pipe.query_option_warning.empty()) pipe.query_option_warning += "; ";
+    pipe.query_option_warning += warning;
+  }
   pipe.endpoint_node = endpoint.value_or(pipe.nodes.empty() ? 0 : pipe.nodes.size() - 1);
   std::stable_sort(diagnostics.begin() + static_cast<ptrdiff_t>(first_diagnostic), diagnostics.end(),
                    [](const Diagnostic& a, const Diagnostic& b) { return a.line < b.line; });

@@ -54,7 +54,8 @@ struct PipeNode {
   std::string description;
   std::string sql;                          // the SQL block as written (template text when templated)
   std::optional<templating::Template> tmpl; // set when the SQL starts with `%`
-  int line = 0;
+  int line = 0;                             // line of the NODE key
+  int sql_line = 0;                         // first line of the SQL body
 };
 
 struct Pipe {
@@ -66,6 +67,8 @@ struct Pipe {
   std::string type;          // "endpoint" (also when implicit), "materialized", "copy", ...
   bool runnable = true;      // false for pipe types that are loaded with a warning only
   std::vector<TokenDeclaration> tokens;
+  /// `X-Perch-Warning` text when templates read query-option names (token, debug, ...); else empty.
+  std::string query_option_warning;
 
   /// The parameters every templated node reads, merged by name (first declaration wins).
   std::vector<templating::ParamInfo> parameters() const;
@@ -75,6 +78,9 @@ struct Project {
   std::map<std::string, DataSource, std::less<>> data_sources;
   std::map<std::string, Pipe, std::less<>> pipes;
   std::vector<Diagnostic> warnings;
+  /// Problems `perch check` fails on but the server only warns about (e.g. a parameter read with
+  /// conflicting types in two nodes).
+  std::vector<Diagnostic> check_errors;
 };
 
 /// Thrown when a project cannot load; `diagnostics` holds every error found (file:line: message).

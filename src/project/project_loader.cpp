@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "project/project.h"
+#include "templating/static_checks.h"
 
 namespace perch::project {
 
@@ -52,6 +53,17 @@ Project loadProject(const std::filesystem::path& directory) {
       project.data_sources.emplace(source.name, std::move(source));
     } else {
       Pipe pipe = parsePipe(text, file, diagnostics);
+      std::vector<std::pair<std::string, const templating::Template*>> templates;
+      for (const auto& node : pipe.nodes) {
+        if (node.tmpl) templates.emplace_back(node.name, &*node.tmpl);
+      }
+      for (const auto& problem : templating::checkParameterTypes(templates)) {
+        int line = 0;
+        for (const auto& node : pipe.nodes) {
+          if (node.name == problem.node) line = node.sql_line + problem.line - 1;
+        }
+        project.check_errors.push_back({file, line, problem.message + " (in node '" + problem.node + "')"});
+      }
       if (project.pipes.count(pipe.name)) diagnostics.push_back({file, 1, "pipe '" + pipe.name + "' is defined twice"});
       project.pipes.emplace(pipe.name, std::move(pipe));
     }

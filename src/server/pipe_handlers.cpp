@@ -98,6 +98,7 @@ HttpResponse Router::handlePipe(HttpRequest& request, std::string_view pipe_name
   const QueryResult result = runPipe(workspace_, *pipe, params, q, queryOptionsNow());
   HttpResponse response = resultResponse(result, format, formatOptionsFor(request), start);
   response.headers = std::move(rate_headers);
+  if (!pipe->query_option_warning.empty()) response.headers.emplace_back("X-Perch-Warning", pipe->query_option_warning);
   return response;
 }
 

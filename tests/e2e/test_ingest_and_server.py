@@ -150,3 +150,26 @@ def test_server_refuses_a_broken_project(tmp_path):
                             timeout=20)
     assert result.returncode != 0
     assert "bad.datasource:2:" in result.stderr
+
+
+def test_check_fails_on_parameters_with_conflicting_types(tmp_path):
+    (tmp_path / "events.datasource").write_text("SCHEMA >\n    `a` Int32\n")
+    (tmp_path / "typed.pipe").write_text(
+        "NODE first\nSQL >\n    %\n    SELECT a FROM events WHERE a > {{ Int32(x, 1) }}\n\n"
+        "NODE second\nSQL >\n    %\n    SELECT a FROM first\n    WHERE toString(a) = {{ String(x) }}\n")
+    result = subprocess.run([str(PERCH), "check", "--project", str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert f"{tmp_path / 'typed.pipe'}:10: parameter 'x' is used as String" in result.stderr
+
+
+def test_query_option_names_in_templates_give_a_warning_header(tmp_path):
+    (tmp_path / "events.datasource").write_text("SCHEMA >\n    `a` Int32\n")
+    (tmp_path / "dbg.pipe").write_text("NODE n\nSQL >\n    %\n    SELECT {{ Int32(debug, 0) }} AS d\n")
+    perch = PerchServer(project=tmp_path)
+    try:
+        response = requests.get(perch.url + "/v0/pipes/dbg.json", headers=perch.admin())
+        assert response.status_code == 200, response.text
+        assert "debug" in response.headers["X-Perch-Warning"]
+        assert response.json()["data"] == [{"d": 0}]
+    finally:
+        perch.stop()
