@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   # toolchain
-  build-essential g++ cmake make git pkg-config ca-certificates curl
+  build-essential g++ cmake make git pkg-config ca-certificates curl openssl
   # C++ dependencies (see docs/architecture.md for why each one is here)
   libboost-dev          # Asio + Beast (header-only) for the HTTP server
   libssl-dev            # HMAC-SHA256 for JWTs, random bytes for tokens

@@ -22,6 +22,7 @@ namespace {
 constexpr const char* kUsage = R"(usage:
   perch serve --project DIR --data DIR [--host 127.0.0.1] [--port 7181] [--admin-token-file F]
               [--threads N] [--max-body-bytes N] [--jwt-leeway-seconds S] [--cors-origin O] [--quiet]
+              [--issuers FILE]   (external RS256/ES256 JWT issuers; default <data>/issuers.json)
   perch check --project DIR
   perch token jwt --name N --ttl 1h --scope PIPES:READ --resource PIPE [--fixed-params k=v[,k2=v2]]
                   [--rps R] [--data DIR | --admin-token-file F] [--workspace-id ID]
@@ -75,6 +76,7 @@ int runServe(const Args& args) {
   server::WorkspaceOptions options;
   options.project_dir = *project_dir;
   options.data_dir = *data_dir;
+  options.issuers_file = args.getOr("issuers", "");
   options.jwt_leeway_seconds = std::clamp(std::stoi(args.getOr("jwt-leeway-seconds", "5")), 0, 60);
   std::unique_ptr<server::Workspace> workspace;
   try {

@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "auth/hmac_sha256.h"
+#include "auth/external_jwt.h"
 #include "auth/jwt.h"
 #include "common/error.h"
 #include "common/json.h"
@@ -72,7 +73,7 @@ auth::Principal authenticate(const HttpRequest& request, Workspace& workspace) {
     options.workspace_id = workspace.identity().workspace_id;
     options.now_seconds = static_cast<int64_t>(std::time(nullptr));
     options.leeway_seconds = workspace.jwtLeewaySeconds();
-    return auth::verifyJwt(token, options);
+    return auth::verifyAnyJwt(token, options, workspace.issuers());
   }
   if (auto found = workspace.tokens().findBySecret(token)) {
     auth::Principal principal;

@@ -13,6 +13,7 @@
 #include "auth/random_secret.h"
 #include "auth/scope.h"
 #include "common/error.h"
+#include "server/jwks_fetcher.h"
 
 namespace perch::server {
 
@@ -136,6 +137,19 @@ Workspace::Workspace(WorkspaceOptions options)
     tables_.emplace(name, std::make_unique<Table>(name, decoder->schema()));
     tables_.emplace(name + "_quarantine", std::make_unique<Table>(name + "_quarantine", decoder->quarantine()));
     decoders_.emplace(name, std::move(decoder));
+  }
+
+  std::filesystem::path issuers_file = options_.issuers_file;
+  if (issuers_file.empty() && std::filesystem::exists(options_.data_dir / "issuers.json")) {
+    issuers_file = options_.data_dir / "issuers.json";
+  }
+  if (!issuers_file.empty()) {
+    try {
+      issuers_ = auth::IssuerRegistry(auth::parseIssuerConfigs(readText(issuers_file), issuers_file.parent_path()),
+                                      makeJwksFetcher());
+    } catch (const Error& error) {
+      throw std::runtime_error(issuers_file.string() + ": " + error.what());
+    }
   }
 
   tokens_ = std::make_unique<auth::TokenStore>(options_.data_dir / "tokens.json");

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "auth/issuer_registry.h"
 #include "auth/rate_limiter.h"
 #include "auth/token_store.h"
 #include "ingest/event_decoder.h"
@@ -36,6 +37,9 @@ struct WorkspaceOptions {
   std::filesystem::path data_dir;
   WorkspaceIdentity identity;
   int jwt_leeway_seconds = 5;
+  /// External JWT issuers (SPEC §6.6), a JSON file of `{"issuers": [...]}` (see src/auth/README.md).
+  /// Empty: `<data>/issuers.json` when it exists, else none (only HS256 admin-token JWTs).
+  std::filesystem::path issuers_file;
 };
 
 class Workspace {
@@ -55,6 +59,7 @@ class Workspace {
 
   auth::TokenStore& tokens() { return *tokens_; }
   auth::RateLimiter& limiter() { return limiter_; }
+  const auth::IssuerRegistry& issuers() const { return issuers_; }
 
  private:
   WorkspaceOptions options_;
@@ -63,6 +68,7 @@ class Workspace {
   std::map<std::string, std::unique_ptr<ingest::EventDecoder>, std::less<>> decoders_;
   std::unique_ptr<auth::TokenStore> tokens_;
   auth::RateLimiter limiter_;
+  auth::IssuerRegistry issuers_;
 };
 
 /// Builds the ingestion columns of a data source (parsing DEFAULTs). Throws perch::Error with a
