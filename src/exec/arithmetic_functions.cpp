@@ -76,6 +76,18 @@ struct ModuloOp {
   }
 };
 
+// ClickHouse evaluates integer `a % b` with C++'s usual conversions (operands narrower than int
+// promote to int, mixed signedness of equal width goes unsigned): UInt8 7 % Int8 -3 is 1, not
+// 7 % 253. The result is then converted to the declared result type.
+DataType moduloComputeType(const DataType& a, const DataType& b) {
+  auto promote = [](const DataType& type) { return type.fixedWidth() < 4 ? DataType(TypeId::kInt32) : type; };
+  const DataType pa = promote(a), pb = promote(b);
+  if (pa.isSigned() == pb.isSigned()) return pa.fixedWidth() >= pb.fixedWidth() ? pa : pb;
+  const DataType& unsigned_type = pa.isSigned() ? pb : pa;
+  const DataType& signed_type = pa.isSigned() ? pa : pb;
+  return unsigned_type.fixedWidth() >= signed_type.fixedWidth() ? unsigned_type : signed_type;
+}
+
 template <typename Op>
 Datum computeBinary(const Datum& a_in, const Datum& b_in, size_t rows, const DataType& compute, const DataType& result) {
   const Datum a = castDatum(a_in, compute);
@@ -111,6 +123,9 @@ FunctionDefinition arithmetic(const char* name, ArithmeticOp op) {
     if (op == ArithmeticOp::kIntDiv && (removeNullable(a).isFloat() || removeNullable(b).isFloat())) {
       compute = DataType(TypeId::kFloat64);
     }
+    if (op == ArithmeticOp::kModulo && removeNullable(a).isInteger() && removeNullable(b).isInteger()) {
+      compute = moduloComputeType(removeNullable(a), removeNullable(b));
+    }
     return ResolvedFunction{result, [compute, result](std::span<const Datum> call, size_t rows) {
                               return computeBinary<Op>(call[0], call[1], rows, compute, result);
                             }};
@@ -129,7 +144,10 @@ FunctionDefinition negate() {
                               const Datum value = castDatum(call[0], result);
                               return dispatchFixed(result, [&](auto tag) {
                                 using T = decltype(tag);
-                                return unaryLoop<T, T>(value, rows, result, [](T x) { return MinusOp::apply<T>(0, x); });
+                                return unaryLoop<T, T>(value, rows, result, [](T x) {
+                                  if constexpr (std::is_floating_point_v<T>) return -x;  // -0.0, as ClickHouse prints it
+                                  else return MinusOp::apply<T>(0, x);
+                                });
                               });
                             }};
   };

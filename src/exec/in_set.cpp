@@ -57,8 +57,9 @@ Datum InSet::contains(const Datum& left, size_t rows, bool negated) const {
       return 0;
     });
   }
-  if (nulls) {
-    for (size_t i = 0; i < n; ++i) out[i] = nulls[i] ? 0 : out[i];
+  if (nulls) {  // ClickHouse's Set: a NULL on the left is "not in" the set, so NOT IN gives 1
+    const uint8_t missing = negated ? 1 : 0;
+    for (size_t i = 0; i < n; ++i) out[i] = nulls[i] ? missing : out[i];
   }
   return Datum{std::make_shared<ColumnVector<uint8_t>>(DataType(TypeId::kUInt8), std::move(out)), left.is_constant};
 }
