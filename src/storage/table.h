@@ -1,34 +1,51 @@
 // Table: the storage API every engine implements — append a batch, read a consistent snapshot.
 //
-// This in-memory implementation keeps appended batches in an immutable, reference-counted list:
-// append() builds a new list and swaps it in under a mutex, so a snapshot taken by a query never
-// changes underneath it (readers hold a shared_ptr<const TableSnapshot>, no lock while scanning).
-// The durable engine (WAL + parts on disk) keeps exactly this interface.
+// Readers take an immutable, reference-counted TableSnapshot (schema + batches); appends, flushes,
+// merges and truncates build a new one and swap it in under a mutex, so a snapshot held by a query
+// never changes underneath it (no lock while scanning).
+//
+// Without a directory (TableOptions::directory empty) the table lives in memory only. With one it
+// is durable (see docs/formats/wal.md and part.md):
+//   - append() writes the batch to the write-ahead log before returning (Durability::kWritten:
+//     survives kill -9; kSynced additionally waits for a shared fsync: survives power loss) and
+//     keeps it in an in-memory buffer that snapshots include at once;
+//   - a background thread fsyncs the log about every wal_sync_interval, flushes the buffer to an
+//     immutable sorted part when it exceeds flush_rows / flush_bytes / flush_age, and merges small
+//     parts; a part records the WAL range it covers, so recovery never applies a record twice;
+//   - opening the table recovers: parts are loaded (and verified), the log is replayed.
+// Parts are decoded into memory when loaded (first step; lazy column/granule reads come with the
+// executor's use of the granule index).
+//
+// Failures: a failed write or fsync fails that call (perch::Error kInternal, or
+// storage::DiskFullError when the disk is full), is reported on stderr, and makes the table
+// read-only: later appends/truncates throw kUnavailable (DiskFullError after ENOSPC); reads keep
+// working. A corrupt part found at open makes snapshot() throw an error naming the part.
 //
 // Thread safety: all methods may be called concurrently.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "storage/compression.h"
+#include "storage/table_schema.h"
 #include "types/column.h"
 
 namespace perch {
 
-struct ColumnSchema {
-  std::string name;
-  DataType type;
-};
-
-struct TableSchema {
-  std::vector<ColumnSchema> columns;
-
-  /// Position of the column called `name`, or nullopt.
-  std::optional<size_t> indexOf(std::string_view name) const;
-};
+namespace storage {
+class Part;
+class WriteAheadLog;
+}  // namespace storage
 
 /// An immutable view of a table at one moment: the batches appended before it was taken.
 /// Every batch has one column per schema column, in schema order.
@@ -48,25 +65,127 @@ class TableSnapshot {
 };
 using SnapshotPtr = std::shared_ptr<const TableSnapshot>;
 
+/// What append() waits for before returning.
+enum class Durability {
+  kWritten,  // in the write-ahead log (write(2) done): survives a crash of the process → HTTP 202
+  kSynced,   // the log is fsynced: survives a crash of the machine → HTTP 200 (wait=true)
+};
+
+struct TableOptions {
+  /// Where the table keeps its files; empty = in memory only (nothing survives a restart).
+  std::filesystem::path directory;
+  /// Column names the parts are sorted by (ENGINE_SORTING_KEY); each must be a schema column.
+  std::vector<std::string> sorting_key;
+  /// The buffer is flushed to a part when it holds this many rows or bytes, or is this old.
+  size_t flush_rows = 1'000'000;
+  size_t flush_bytes = 256u << 20;
+  std::chrono::milliseconds flush_age{60'000};
+  /// Appends without fsync are fsynced by the background thread within about this long.
+  std::chrono::milliseconds wal_sync_interval{1000};
+  size_t wal_segment_bytes = 64u << 20;
+  /// Backpressure: appends fail with kUnavailable ("retry later") while the buffer holds more rows.
+  size_t max_buffer_rows = 8'000'000;
+  size_t granule_rows = 8192;
+  storage::Codec default_codec = storage::Codec::kLZ4;
+  std::map<std::string, storage::Codec, std::less<>> column_codecs;
+  /// A merge combines at least merge_min_parts (and at most merge_max_parts) adjacent parts, each
+  /// smaller than merge_max_part_rows rows.
+  size_t merge_min_parts = 6;
+  size_t merge_max_parts = 10;
+  size_t merge_max_part_rows = 10'000'000;
+  /// Run the background thread (WAL fsync, flushes, merges). Tests turn it off to drive flush() and
+  /// mergeOnce() themselves.
+  bool background = true;
+};
+
+/// Counters for tests and system tables.
+struct TableStats {
+  size_t parts = 0;
+  size_t buffered_rows = 0;
+  size_t buffered_batches = 0;
+  size_t wal_segments = 0;
+  uint64_t bytes_on_disk = 0;
+};
+
 class Table {
  public:
+  /// An in-memory table.
   Table(std::string name, TableSchema schema);
+  /// Opens (and recovers) or creates the table described by `options`. Throws perch::Error on an
+  /// unusable directory, a corrupt write-ahead log, or a sorting key naming an unknown column.
+  Table(std::string name, TableSchema schema, TableOptions options);
+  /// Stops the background thread, fsyncs the log and flushes the buffer to a part (errors go to stderr).
+  ~Table();
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
 
   const std::string& name() const { return name_; }
   const TableSchema& schema() const { return *schema_; }
+  bool durable() const { return !options_.directory.empty(); }
 
-  /// Appends `batch` atomically: a snapshot sees all of its rows or none. The batch must have
-  /// one column per schema column with the schema's types (checked; violations are bugs).
-  void append(Batch batch);
-  /// Removes every row atomically.
+  /// Appends `batch` atomically: a snapshot sees all of its rows or none, and recovery restores all
+  /// or none. The batch must have one column per schema column with the schema's types (checked;
+  /// violations throw std::logic_error, they are bugs).
+  void append(Batch batch, Durability durability);
+  void append(Batch batch) { append(std::move(batch), Durability::kWritten); }
+  /// Removes every row atomically (durably, fsynced, for a durable table).
   void truncate();
+  /// The current contents. Throws perch::Error naming the part if a part failed verification at open.
   SnapshotPtr snapshot() const;
 
+  /// Writes the buffered rows to a part now (no-op for an in-memory table or an empty buffer).
+  void flush();
+  /// Merges one run of small parts if there is one; returns whether it did.
+  bool mergeOnce();
+  /// Fsyncs everything appended so far.
+  void sync();
+  /// Stops background work and makes everything durable; the table stays readable. Idempotent.
+  void close();
+  /// Why the table is read-only, or "" if it accepts writes.
+  std::string failure() const;
+  TableStats stats() const;
+
  private:
+  struct BufferedBatch {
+    BatchPtr batch;
+    uint64_t sequence = 0;
+  };
+
+  void open();
+  void backgroundLoop();
+  /// Records the first storage failure, reports it and makes the table read-only.
+  void markFailed(const std::exception& error, bool disk_full);
+  [[noreturn]] void throwReadOnlyLocked() const;
+  /// Runs `action`; on a storage error marks the table failed and rethrows.
+  template <typename Action>
+  auto guardIo(Action&& action);
+  bool flushDue() const;
+  void invalidateSnapshotLocked() { current_.reset(); }
+
   const std::string name_;
   const std::shared_ptr<const TableSchema> schema_;
+  const TableOptions options_;
+  std::vector<size_t> sorting_key_columns_;
+  std::filesystem::path parts_directory_;
+  std::unique_ptr<storage::WriteAheadLog> wal_;  // null for an in-memory table; thread-safe itself
+
+  std::mutex maintenance_mutex_;  // serializes flush, merge, truncate and close (disk layout changes)
+
   mutable std::mutex mutex_;
-  SnapshotPtr current_;  // guarded by mutex_
+  std::vector<std::shared_ptr<const storage::Part>> parts_;  // guarded by mutex_, ordered by WAL range
+  std::deque<BufferedBatch> buffer_;                          // guarded by mutex_, in sequence order
+  size_t buffer_rows_ = 0;                                    // guarded by mutex_
+  size_t buffer_bytes_ = 0;                                   // guarded by mutex_
+  std::chrono::steady_clock::time_point buffer_since_;        // guarded by mutex_: oldest buffered append
+  mutable SnapshotPtr current_;                               // guarded by mutex_; null = rebuild
+  std::string failure_;                                       // guarded by mutex_
+  bool disk_full_ = false;                                    // guarded by mutex_
+  std::string load_error_;                                    // guarded by mutex_: a corrupt part
+  bool closed_ = false;                                       // guarded by mutex_
+
+  std::condition_variable wake_background_;  // with mutex_
+  bool stop_background_ = false;             // guarded by mutex_
+  std::thread background_;
 };
 
 }  // namespace perch
