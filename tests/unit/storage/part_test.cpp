@@ -1,0 +1,185 @@
+#include "storage/part.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+
+#include "common/error.h"
+
+#include "storage/row_order.h"
+#include "storage_test_util.h"
+
+namespace perch::storage {
+namespace {
+
+using testing::allTypesBatch;
+using testing::allTypesSchema;
+using testing::rowsAsText;
+using testing::ScratchDirectory;
+
+std::string readFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void writeFile(const std::filesystem::path& path, const std::string& data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << data;
+}
+
+std::vector<std::string> partRows(const Part& part) {
+  std::vector<std::string> rows;
+  for (const auto& batch : part.batches()) {
+    auto more = rowsAsText(*batch);
+    rows.insert(rows.end(), more.begin(), more.end());
+  }
+  return rows;
+}
+
+TEST(PartName, FormatsAndParses) {
+  const PartName name{12, 345, 2};
+  EXPECT_EQ(name.toString(), "00000000000000000012_00000000000000000345_2");
+  EXPECT_EQ(PartName::parse(name.toString()), name);
+  EXPECT_FALSE(PartName::parse("12_11_0"));  // min > max
+  EXPECT_FALSE(PartName::parse("abc"));
+  EXPECT_TRUE((PartName{1, 10, 1}.covers(PartName{3, 4, 0})));
+  EXPECT_FALSE((PartName{3, 4, 0}.covers(PartName{1, 10, 1})));
+  EXPECT_FALSE((PartName{1, 10, 1}.covers(PartName{1, 10, 1})));
+}
+
+TEST(Part, RoundTripsEveryColumnTypeAcrossGranules) {
+  ScratchDirectory dir;
+  const Batch rows = allTypesBatch(0, 20000);
+  PartWriteOptions options;
+  options.column_codecs["name"] = Codec::kZSTD;
+  options.column_codecs["u64"] = Codec::kNone;
+  const PartPtr written = Part::write(dir.path(), PartName{1, 9, 0}, allTypesSchema(), {"id"}, rows, options);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "00000000000000000001_00000000000000000009_0.part"));
+  EXPECT_EQ(partRows(*written), rowsAsText(rows));
+
+  const PartPtr loaded = Part::load(written->path(), allTypesSchema());
+  EXPECT_EQ(loaded->rows(), 20000u);
+  EXPECT_EQ(loaded->index().granule_rows, (std::vector<uint32_t>{8192, 8192, 3616}));
+  EXPECT_EQ(loaded->batches().size(), 3u);
+  EXPECT_EQ(loaded->index().sorting_key, (std::vector<std::string>{"id"}));
+  EXPECT_EQ(loaded->index().blocks[13][0].codec, Codec::kZSTD);
+  EXPECT_EQ(loaded->index().blocks[7][0].codec, Codec::kNone);
+  EXPECT_EQ(loaded->index().blocks[0][0].codec, Codec::kLZ4);
+  EXPECT_EQ(partRows(*loaded), rowsAsText(rows));
+  EXPECT_LT(loaded->bytesOnDisk(), rows.byteSize());  // compressed
+}
+
+TEST(Part, RecordsMinMaxPerColumnPerGranule) {
+  ScratchDirectory dir;
+  const Batch rows = allTypesBatch(100, 10000);
+  const PartPtr part = Part::load(
+      Part::write(dir.path(), PartName{1, 1, 0}, allTypesSchema(), {"id"}, rows, PartWriteOptions{})->path(), allTypesSchema());
+  const auto& id_stats = part->index().stats[0];
+  ASSERT_EQ(id_stats.size(), 2u);
+  auto asInt64 = [](const std::string& bytes) {
+    int64_t value;
+    std::memcpy(&value, bytes.data(), sizeof(value));
+    return value;
+  };
+  EXPECT_TRUE(id_stats[0].has_min_max);
+  EXPECT_EQ(asInt64(id_stats[0].min), 100);
+  EXPECT_EQ(asInt64(id_stats[0].max), 100 + 8191);
+  EXPECT_EQ(asInt64(id_stats[1].min), 100 + 8192);
+  EXPECT_EQ(asInt64(id_stats[1].max), 100 + 9999);
+  const auto& kind = part->index().stats[14][0];
+  EXPECT_EQ(kind.min, "click");
+  EXPECT_EQ(kind.max, "view");
+  const auto& maybe = part->index().stats[16][0];  // Nullable(Int32): NULL every 4th id
+  EXPECT_TRUE(maybe.has_null);
+  EXPECT_TRUE(maybe.has_min_max);
+  EXPECT_FALSE(part->index().stats[18][0].has_min_max);  // arrays are not indexed
+}
+
+TEST(Part, DetectsEveryFlippedByteAndNamesThePart) {
+  ScratchDirectory dir;
+  const Batch rows = allTypesBatch(0, 12);
+  PartWriteOptions options;
+  options.granule_rows = 8;
+  const PartPtr part = Part::write(dir.path(), PartName{5, 6, 0}, allTypesSchema(), {}, rows, options);
+  const std::string original = readFile(part->path());
+  // Every byte of the header, the first blocks and the index/trailer; every third byte elsewhere.
+  for (size_t position = 0; position < original.size(); position += (position < 400 || position + 600 > original.size()) ? 1 : 3) {
+    std::string damaged = original;
+    damaged[position] ^= 0x10;
+    writeFile(part->path(), damaged);
+    try {
+      Part::load(part->path(), allTypesSchema());
+      ADD_FAILURE() << "a flipped byte at offset " << position << " of " << original.size() << " went unnoticed";
+    } catch (const Error& error) {
+      EXPECT_EQ(error.code(), ErrorCode::kInternal);
+      EXPECT_NE(std::string(error.what()).find(part->path().string()), std::string::npos) << error.what();
+    }
+  }
+  writeFile(part->path(), original);
+  EXPECT_EQ(partRows(*Part::load(part->path(), allTypesSchema())), rowsAsText(rows));
+}
+
+TEST(Part, NamesTheColumnAndGranuleOfABadBlock) {
+  ScratchDirectory dir;
+  const PartPtr part = Part::write(dir.path(), PartName{1, 1, 0}, allTypesSchema(), {}, allTypesBatch(0, 100), PartWriteOptions{});
+  std::string data = readFile(part->path());
+  const BlockLocation& block = part->index().blocks[13][0];  // column "name"
+  data[block.offset + 13 + block.compressed_size / 2] ^= 0x01;
+  writeFile(part->path(), data);
+  try {
+    Part::load(part->path(), allTypesSchema());
+    FAIL() << "expected a checksum error";
+  } catch (const Error& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("column 'name' granule 0"), std::string::npos) << message;
+    EXPECT_NE(message.find("checksum mismatch"), std::string::npos) << message;
+  }
+}
+
+TEST(Part, RejectsAPartOfAnotherSchema) {
+  ScratchDirectory dir;
+  const PartPtr part = Part::write(dir.path(), PartName{1, 1, 0}, testing::smallSchema(), {}, testing::smallBatch({1, 2}), PartWriteOptions{});
+  TableSchema other = testing::smallSchema();
+  other.columns[1].type = DataType(TypeId::kUUID);
+  EXPECT_THROW(Part::load(part->path(), other), Error);
+}
+
+TEST(RowOrder, SortsByEveryKeyColumnStably) {
+  TableSchema schema;
+  schema.columns = {{"org", DataType(TypeId::kString)}, {"ts", DataType(TypeId::kDateTime)}, {"seq", DataType(TypeId::kInt64)}};
+  auto org = std::make_shared<ColumnString>();
+  auto ts = std::make_shared<ColumnVector<uint32_t>>(DataType(TypeId::kDateTime));
+  auto seq = std::make_shared<ColumnVector<int64_t>>(DataType(TypeId::kInt64));
+  const std::vector<std::pair<std::string, uint32_t>> input = {{"b", 5}, {"a", 9}, {"b", 1}, {"a", 9}, {"a", 2}, {"c", 0}};
+  for (size_t i = 0; i < input.size(); ++i) {
+    org->push(input[i].first);
+    ts->data().push_back(input[i].second);
+    seq->data().push_back(static_cast<int64_t>(i));
+  }
+  Batch batch;
+  batch.rows = input.size();
+  batch.columns = {org, ts, seq};
+  const Batch sorted = gatherBatch(batch, sortPermutation(batch, {0, 1}));
+  EXPECT_EQ(asVector<int64_t>(*sorted.columns[2]).data(), (std::vector<int64_t>{4, 1, 3, 2, 0, 5}));
+}
+
+TEST(RowOrder, PutsNullsAndNaNLast) {
+  auto values = std::make_shared<ColumnNullable>(DataType::nullable(DataType(TypeId::kFloat64)));
+  auto push = [&](std::optional<double> value) {
+    if (!value) return values->appendNull();
+    static_cast<ColumnVector<double>&>(values->nested()).data().push_back(*value);
+    values->nullMap().push_back(0);
+  };
+  push(std::nullopt);
+  push(std::nan(""));
+  push(2.0);
+  push(-1.0);
+  Batch batch;
+  batch.rows = 4;
+  batch.columns = {values};
+  EXPECT_EQ(sortPermutation(batch, {0}), (std::vector<uint32_t>{3, 2, 1, 0}));
+}
+
+}  // namespace
+}  // namespace perch::storage
