@@ -314,30 +314,39 @@ class Uniq final : public AggregateFunctionHelper<Uniq, FlatHashSet64> {
 
 // ---- quantiles ----------------------------------------------------------------------------
 
+// quantileExact keeps the argument's type and exact values (ClickHouse's QuantileExact; an empty
+// set gives 0, or NaN for floats); quantile/median interpolate in Float64 (an empty set gives NaN).
 template <typename T>
-class Quantile final : public AggregateFunctionHelper<Quantile<T>, std::vector<double>> {
-  using Base = AggregateFunctionHelper<Quantile<T>, std::vector<double>>;
+class Quantile final : public AggregateFunctionHelper<Quantile<T>, std::vector<T>> {
+  using Base = AggregateFunctionHelper<Quantile<T>, std::vector<T>>;
 
  public:
-  Quantile(double level, bool exact) : Base(DataType(TypeId::kFloat64)), level_(level), exact_(exact) {}
+  Quantile(DataType argument, double level, bool exact)
+      : Base(exact ? std::move(argument) : DataType(TypeId::kFloat64)), level_(level), exact_(exact) {}
   const T* prepare(std::span<const ColumnPtr> args) const { return asVector<T>(*args[0]).data().data(); }
-  void add(std::vector<double>& state, const T* data, size_t row) const { state.push_back(static_cast<double>(data[row])); }
-  void mergeStates(std::vector<double>& state, const std::vector<double>& other) const {
+  void add(std::vector<T>& state, const T* data, size_t row) const { state.push_back(data[row]); }
+  void mergeStates(std::vector<T>& state, const std::vector<T>& other) const {
     state.insert(state.end(), other.begin(), other.end());
   }
-  void insertState(const std::vector<double>& state, Column& to) const {
+  void insertState(const std::vector<T>& state, Column& to) const {
+    if (exact_) {
+      auto& out = static_cast<ColumnVector<T>&>(to).data();
+      if (state.empty()) {
+        out.push_back(std::is_floating_point_v<T> ? static_cast<T>(NAN) : T{});
+        return;
+      }
+      std::vector<T> values = state;
+      const size_t index = level_ < 1 ? static_cast<size_t>(level_ * static_cast<double>(values.size())) : values.size() - 1;
+      std::nth_element(values.begin(), values.begin() + static_cast<ptrdiff_t>(index), values.end());
+      out.push_back(values[index]);
+      return;
+    }
     auto& out = static_cast<ColumnVector<double>&>(to).data();
     if (state.empty()) {
       out.push_back(NAN);
       return;
     }
-    std::vector<double> values = state;
-    if (exact_) {
-      size_t index = std::min(values.size() - 1, static_cast<size_t>(level_ * static_cast<double>(values.size())));
-      std::nth_element(values.begin(), values.begin() + static_cast<ptrdiff_t>(index), values.end());
-      out.push_back(values[index]);
-      return;
-    }
+    std::vector<double> values(state.begin(), state.end());
     std::sort(values.begin(), values.end());
     const double position = level_ * static_cast<double>(values.size() - 1);
     const size_t lower = static_cast<size_t>(std::floor(position));
@@ -582,7 +591,7 @@ const std::unordered_map<std::string, AggregateDefinition>& definitions() {
         if (!type.isNumber()) illegalAggregateType(name, type);
         const double level = median ? 0.5 : parameterValue(parameters, name, 0.5);
         return dispatchFixed(type, [&](auto tag) -> AggregateFunctionPtr {
-          return std::make_shared<Quantile<decltype(tag)>>(level, exact);
+          return std::make_shared<Quantile<decltype(tag)>>(type, level, exact);
         });
       }};
     };

@@ -309,11 +309,31 @@ BoundExprPtr ExpressionBinder::bindIn(const Expr& expr, const BindScope& scope, 
     types.push_back(value->type());
     converted.push_back(value);
   }
-  const DataType set_type = removeNullable(leastSupertype(types, "IN"));
+  // The set's type is the common type of both sides. When there is none (UInt64 against -3),
+  // ClickHouse converts each element to the left side's type and drops the ones that do not
+  // convert exactly: they can never match.
+  std::optional<DataType> common;
+  try {
+    common = removeNullable(leastSupertype(types, "IN"));
+  } catch (const Error&) {
+    if (!left_type.isNumber()) throw;
+  }
+  const DataType set_type = common.value_or(left_type);
   auto values = makeEmptyColumn(set_type);
   for (const auto& value : converted) {
+    if (common) {
+      ColumnPtr cast = castColumn(value, set_type);
+      values->appendRange(*cast, 0, cast->size());
+      continue;
+    }
+    if (!value->type().isNumber()) throwBadRequest("Types " + left_type.name() + " and " + value->type().name() + " in IN are not comparable");
     ColumnPtr cast = castColumn(value, set_type);
-    values->appendRange(*cast, 0, cast->size());
+    for (size_t row = 0; row < value->size(); ++row) {
+      std::string original, converted_text;
+      value->formatText(row, original);
+      cast->formatText(row, converted_text);
+      if (original == converted_text) values->appendRange(*cast, row, 1);
+    }
   }
   auto set = std::make_shared<const InSet>(set_type, *values);
   const DataType left_target = left->type.isNullable() ? DataType::nullable(set_type) : set_type;

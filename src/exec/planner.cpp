@@ -323,6 +323,12 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
         kept_names.push_back(item_names[i]);
       }
     }
+    // Keep one item when the consumer reads none (`SELECT count() FROM (SELECT sum(x) FROM t)`):
+    // dropping every aggregate would turn one aggregated row into one row per input row.
+    if (kept.empty() && !query->select.empty()) {
+      kept.push_back(std::move(query->select[0]));
+      kept_names.push_back(item_names[0]);
+    }
     query->select = std::move(kept);
     item_names = std::move(kept_names);
   }

@@ -1,0 +1,522 @@
+#!/usr/bin/python3
+"""Differential test: random tables and random queries, run in Perch and in ClickHouse, compared.
+
+  tests/clickhouse/start_clickhouse.sh
+  /usr/bin/python3 tests/clickhouse/differential_test.py [--queries 1200] [--seed 1] [--oracle build-sql/sql_oracle]
+
+Tables hold every supported column type (ints of all widths, floats, String, LowCardinality,
+Date, DateTime, Nullable) with skewed values, extremes and NULLs. The same TSV rows go to ClickHouse
+(Memory tables over HTTP) and to Perch (the sql_oracle executable, which runs Perch's engine over a
+sqllogic-format script). Queries come from a small grammar: filters, expressions, group-bys with
+aggregates and HAVING, DISTINCT, subqueries, UNION ALL, joins, ORDER BY over every output column
+(so LIMIT is deterministic). Results are compared as text, floats with a relative tolerance, rows
+order-insensitively when there is no ORDER BY. Queries ClickHouse 18.16 cannot run are skipped and
+counted. The generator avoids the places where 18.16 and current ClickHouse disagree (NULL in
+AND/OR/NOT/if conditions, Date vs DateTime comparison, zero dates), since Perch follows current
+ClickHouse. Ends with "N passed, N failed, N skipped"; exit status 1 on any mismatch.
+"""
+import argparse
+import math
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DATABASE = "perch_differential"
+
+INT_TYPES = {
+    "Int8": (-128, 127), "Int16": (-32768, 32767), "Int32": (-2**31, 2**31 - 1), "Int64": (-2**63, 2**63 - 1),
+    "UInt8": (0, 255), "UInt16": (0, 65535), "UInt32": (0, 2**32 - 1), "UInt64": (0, 2**64 - 1),
+}
+STRINGS = ["", "a", "b", "ab", "abc", "Hello", "hello world", "x_y%z", "éé", "zz", "a b", "B"]
+TAGS = ["red", "green", "blue", "", "violet"]
+
+# name -> type for the main table; `k` joins to the dimension table.
+MAIN_COLUMNS = [
+    ("i8", "Int8"), ("i16", "Int16"), ("i32", "Int32"), ("i64", "Int64"),
+    ("u8", "UInt8"), ("u16", "UInt16"), ("u32", "UInt32"), ("u64", "UInt64"),
+    ("f32", "Float32"), ("f64", "Float64"), ("s", "String"), ("lc", "LowCardinality(String)"),
+    ("d", "Date"), ("dt", "DateTime"), ("ni", "Nullable(Int32)"), ("ns", "Nullable(String)"),
+    ("nf", "Nullable(Float64)"), ("k", "Int32"),
+]
+DIM_COLUMNS = [("k", "Int32"), ("name", "String"), ("weight", "Int64"), ("nv", "Nullable(Int16)")]
+
+
+def skewed_int(rng, type_name):
+    low, high = INT_TYPES[type_name]
+    roll = rng.random()
+    if roll < 0.55:
+        value = int(rng.paretovariate(1.2)) - 1
+        value = value if low == 0 or rng.random() < 0.6 else -value
+    elif roll < 0.75:
+        value = rng.randint(max(low, -1000), min(high, 1000))
+    elif roll < 0.85:
+        value = rng.choice([low, high, low + 1, high - 1, 0])
+    else:
+        value = rng.randint(low, high)
+    return max(low, min(high, value))
+
+
+def value_text(rng, type_name):
+    if type_name.startswith("Nullable("):
+        if rng.random() < 0.25:
+            return "\\N"
+        return value_text(rng, type_name[9:-1])
+    if type_name in INT_TYPES:
+        return str(skewed_int(rng, type_name))
+    if type_name == "Float32":
+        return repr(rng.choice([0.0, -0.5, 1.5, 2.25, 100.125, 3.0]) if rng.random() < 0.5 else rng.randint(-8000, 8000) / 8)
+    if type_name == "Float64":
+        return repr(rng.choice([0.0, -0.5, 1.5, 2.25, 1e10, 3.0]) if rng.random() < 0.5 else rng.randint(-10**6, 10**6) / 1000)
+    if type_name == "String":
+        return STRINGS[min(int(rng.paretovariate(1.0)) - 1, len(STRINGS) - 1)] if rng.random() < 0.9 else "s%d" % rng.randint(0, 50)
+    if type_name == "LowCardinality(String)":
+        return rng.choice(TAGS)
+    if type_name == "Date":
+        return time.strftime("%Y-%m-%d", time.gmtime((18262 + int(rng.paretovariate(0.8)) % 1500) * 86400))
+    if type_name == "DateTime":
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(1577836800 + rng.randint(0, 400 * 86400) * (1 if rng.random() < 0.5 else 0)
+                                                              + rng.randint(0, 86400 * 3)))
+    raise ValueError(type_name)
+
+
+def make_rows(rng, columns, count):
+    rows = []
+    for _ in range(count):
+        cells = []
+        for name, type_name in columns:
+            if name == "k":
+                cells.append(str(rng.randint(-2, 12)))
+            else:
+                cells.append(value_text(rng, type_name))
+        rows.append("\t".join(cells))
+    return rows
+
+
+class QueryGenerator:
+    """Random SELECTs over `m` (main) and `dim`. Every expression knows its kind: num, int, str, date, bool."""
+
+    def __init__(self, rng):
+        self.rng = rng
+        self.columns = {name: type_name for name, type_name in MAIN_COLUMNS}
+
+    def pick(self, *options):
+        return self.rng.choice(options)
+
+    def column(self, kind, nullable_ok=True):
+        rng = self.rng
+        candidates = []
+        for name, type_name in MAIN_COLUMNS:
+            nullable = type_name.startswith("Nullable")
+            base = type_name[9:-1] if nullable else type_name
+            if nullable and not nullable_ok:
+                continue
+            if kind == "int" and base in INT_TYPES:
+                candidates.append(name)
+            elif kind == "num" and (base in INT_TYPES or base.startswith("Float")):
+                candidates.append(name)
+            elif kind == "str" and ("String" in base):
+                candidates.append(name)
+            elif kind == "date" and base in ("Date", "DateTime"):
+                candidates.append(name)
+        return rng.choice(candidates)
+
+    def literal(self, kind):
+        rng = self.rng
+        if kind == "int":
+            return str(rng.choice([0, 1, 2, 3, 7, -1, -3, 100, 255, 1000, -128, 65536, 4294967295]))
+        if kind == "num":
+            return rng.choice([self.literal("int"), "1.5", "-0.5", "100.125"])
+        if kind == "str":
+            return "'%s'" % rng.choice(STRINGS[:8] + TAGS[:3])
+        return "'2020-01-05'"
+
+    def numeric(self, depth=0, nullable_ok=True):
+        rng = self.rng
+        roll = rng.random()
+        if depth > 1 or roll < 0.4:
+            return self.column(rng.choice(["int", "int", "num"]), nullable_ok)
+        if roll < 0.55:
+            return "%s %s %s" % (self.numeric(depth + 1, nullable_ok), rng.choice(["+", "-", "*"]), self.literal("int"))
+        if roll < 0.65:
+            return "%s %s %s" % (self.column("num", nullable_ok), rng.choice(["+", "-", "*"]), self.column("num", nullable_ok))
+        if roll < 0.72:
+            return "intDiv(%s, %s)" % (self.column("int", nullable_ok), rng.choice(["2", "3", "7", "100"]))
+        if roll < 0.78:
+            return "%s %% %s" % (self.column("int", nullable_ok), rng.choice(["2", "3", "7", "100"]))
+        if roll < 0.82:
+            return "abs(%s)" % self.column("int", nullable_ok)
+        if roll < 0.86:
+            return "length(%s)" % self.column("str", nullable_ok)
+        if roll < 0.9:
+            return "%s / %s" % (self.column("num", nullable_ok), rng.choice(["2", "4", "-8", "0.5"]))
+        if roll < 0.94:
+            return "if(%s, %s, %s)" % (self.predicate(2, nullable_ok=False), self.column("int", False), self.literal("int"))
+        if roll < 0.97 and nullable_ok:
+            return "coalesce(ni, %s)" % self.literal("int")
+        return "to%s(%s)" % (rng.choice(["Int32", "Int64", "UInt8", "UInt16", "Float64"]), self.column("int", nullable_ok))
+
+    def string_expr(self, nullable_ok=True):
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.6:
+            return self.column("str", nullable_ok)
+        if roll < 0.7:
+            return "upper(%s)" % self.column("str", nullable_ok)
+        if roll < 0.8:
+            return "concat(%s, '-', %s)" % (self.column("str", False), self.column("str", False))
+        if roll < 0.9:
+            return "substring(%s, %d, %d)" % (self.column("str", nullable_ok), rng.randint(1, 3), rng.randint(1, 4))
+        return "toString(%s)" % self.column("int", nullable_ok)
+
+    def date_expr(self):
+        rng = self.rng
+        return rng.choice(["d", "dt", "toDate(dt)", "toStartOfHour(dt)", "toStartOfMonth(d)", "toStartOfDay(dt)",
+                           "toMonday(d)", "toStartOfYear(d)", "toStartOfMinute(dt)", "toStartOfFiveMinute(dt)",
+                           "d + 3", "dt - 3600", "toStartOfQuarter(d)"])
+
+    def date_number(self):
+        return self.rng.choice(["toYear(d)", "toMonth(dt)", "toDayOfMonth(d)", "toDayOfWeek(dt)", "toHour(dt)",
+                                "toMinute(dt)", "toYYYYMM(d)", "toYYYYMMDD(dt)", "toUnixTimestamp(dt)",
+                                "toDayOfYear(d)", "toQuarter(d)"])
+
+    def predicate(self, depth=0, nullable_ok=True):
+        """nullable_ok=False keeps NULLs out of the result (18.16's AND/OR/NOT/if differ from current ClickHouse on NULL)."""
+        rng = self.rng
+        roll = rng.random()
+        if depth < 2 and roll < 0.2:
+            op = rng.choice(["AND", "OR"])
+            return "(%s %s %s)" % (self.predicate(depth + 1, False), op, self.predicate(depth + 1, False))
+        if depth < 2 and roll < 0.25:
+            return "NOT (%s)" % self.predicate(depth + 1, False)
+        roll = rng.random()
+        comparison = rng.choice(["=", "!=", "<", "<=", ">", ">="])
+        if roll < 0.35:
+            return "%s %s %s" % (self.numeric(1, nullable_ok), comparison, self.literal(rng.choice(["int", "num"])))
+        if roll < 0.45:
+            return "%s %s %s" % (self.column("num", nullable_ok), comparison, self.column("num", nullable_ok))
+        if roll < 0.55:
+            return "%s %s %s" % (self.column("str", nullable_ok), comparison, self.literal("str"))
+        if roll < 0.62:
+            return "%s %sIN (%s)" % (self.column("str", nullable_ok), rng.choice(["", "NOT "]),
+                                     ", ".join(self.literal("str") for _ in range(rng.randint(1, 3))))
+        if roll < 0.69:
+            return "%s %sIN (%s)" % (self.column("int", nullable_ok), rng.choice(["", "NOT "]),
+                                     ", ".join(self.literal("int") for _ in range(rng.randint(1, 4))))
+        if roll < 0.75:
+            return "%s %sLIKE '%s'" % (self.column("str", nullable_ok), rng.choice(["", "NOT "]),
+                                       rng.choice(["%a%", "a%", "%b", "_", "H%", "%"]))
+        if roll < 0.8 and nullable_ok:
+            return "%s IS %sNULL" % (rng.choice(["ni", "ns", "nf"]), rng.choice(["", "NOT "]))
+        if roll < 0.8:
+            return "isNull(%s)" % rng.choice(["ni", "ns", "nf"])
+        if roll < 0.86:
+            low = rng.randint(-100, 50)
+            return "%s BETWEEN %d AND %d" % (self.column("int", nullable_ok), low, low + rng.randint(0, 200))
+        if roll < 0.92:
+            return "%s %s '%s'" % (rng.choice(["d", "toDate(dt)"]), comparison, "2020-0%d-%02d" % (rng.randint(1, 3), rng.randint(1, 28)))
+        if roll < 0.96:
+            return "dt %s '2020-01-0%d %02d:00:00'" % (comparison, rng.randint(1, 4), rng.randint(0, 23))
+        return "%s %s %s" % (self.date_number(), comparison, rng.randint(0, 30))
+
+    def scalar(self, nullable_ok=True):
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.45:
+            return self.numeric(0, nullable_ok)
+        if roll < 0.7:
+            return self.string_expr(nullable_ok)
+        if roll < 0.85:
+            return self.date_expr()
+        if roll < 0.93:
+            return self.date_number()
+        return self.predicate(1, nullable_ok=False)
+
+    def aggregate(self):
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.2:
+            return "count()"
+        if roll < 0.35:
+            return "sum(%s)" % self.numeric(1)
+        if roll < 0.45:
+            return "%s(%s)" % (rng.choice(["min", "max"]), self.scalar())
+        if roll < 0.55:
+            return "avg(%s)" % self.column("num")
+        if roll < 0.65:
+            return "uniqExact(%s)" % self.scalar(nullable_ok=False)
+        if roll < 0.73:
+            return "countIf(%s)" % self.predicate(1, nullable_ok=False)
+        if roll < 0.8:
+            return "sumIf(%s, %s)" % (self.column("int", False), self.predicate(1, nullable_ok=False))
+        if roll < 0.85:
+            return "count(%s)" % rng.choice(["ni", "ns", "nf", "s"])
+        if roll < 0.9:
+            return "%s(%s)" % (rng.choice(["minIf", "maxIf"]), self.column("num", False) + ", " + self.predicate(1, nullable_ok=False))
+        if roll < 0.95:
+            return "count(DISTINCT %s)" % self.column(rng.choice(["int", "str"]), False)
+        return "quantileExact(0.5)(%s)" % self.column("int", nullable_ok=False)
+
+    def where_clause(self):
+        if self.rng.random() < 0.6:
+            conjuncts = [self.predicate() for _ in range(self.rng.randint(1, 2))]
+            return " WHERE " + " AND ".join(conjuncts)
+        return ""
+
+    def order_limit(self, items, allow_order=True):
+        """ORDER BY every output expression (18.16 has no positional ORDER BY), so LIMIT is deterministic."""
+        rng = self.rng
+        if not allow_order or rng.random() < 0.5:
+            return "", False
+        order = ", ".join("%s %s" % (item, rng.choice(["ASC", "DESC"])) for item in items)
+        limit = ""
+        if rng.random() < 0.6:
+            limit = " LIMIT %d" % rng.randint(0, 20)
+            if rng.random() < 0.3:
+                limit += " OFFSET %d" % rng.randint(0, 10)
+        return " ORDER BY " + order + limit, True
+
+    def plain_select(self):
+        items = [self.scalar() for _ in range(self.rng.randint(1, 3))]
+        distinct = "DISTINCT " if self.rng.random() < 0.15 else ""
+        tail, ordered = self.order_limit(items)
+        return "SELECT %s%s FROM m%s%s" % (distinct, ", ".join(items), self.where_clause(), tail), ordered
+
+    def group_select(self):
+        rng = self.rng
+        keys = [rng.choice([self.column("int"), self.column("str"), self.date_expr(), self.date_number(), "lc", "ni", "ns",
+                            self.numeric(1)]) for _ in range(rng.randint(0, 2))]
+        keys = list(dict.fromkeys(keys))
+        aggregates = [self.aggregate() for _ in range(rng.randint(1, 3))]
+        items = keys + aggregates
+        sql = "SELECT %s FROM m%s" % (", ".join(items), self.where_clause())
+        if keys:
+            sql += " GROUP BY " + ", ".join(keys)
+            if rng.random() < 0.25:
+                sql += " HAVING count() > %d" % rng.randint(0, 5)
+        tail, ordered = self.order_limit(items)
+        return sql + tail, ordered
+
+    def subquery_select(self):
+        rng = self.rng
+        inner, _ = self.group_select() if rng.random() < 0.5 else self.plain_select()
+        # Wrap: aggregate over the inner result's first column.
+        roll = rng.random()
+        if roll < 0.5:
+            return "SELECT count() FROM (%s)" % inner, False
+        if roll < 0.75:
+            return "SELECT count(), uniqExact(%s) FROM m WHERE %s IN (SELECT %s FROM m%s)" % (
+                "s", "i32", "i32", self.where_clause()), False
+        return "SELECT %s FROM m WHERE %s UNION ALL SELECT %s FROM m WHERE %s" % (
+            "i16, s", self.predicate(), "i16, s", self.predicate()), False
+
+    def join_select(self):
+        rng = self.rng
+        kind = rng.choice(["INNER", "LEFT", "ANY LEFT", "ANY INNER"])
+        dim_item = rng.choice(["dim.name", "dim.weight", "dim.nv", "weight + 1"])
+        if rng.random() < 0.5:
+            items = ["m.k", self.column(rng.choice(["int", "str"])), dim_item]
+            sql = "SELECT %s FROM m %s JOIN dim USING (k)%s" % (", ".join(items), kind, self.where_clause())
+            tail, ordered = self.order_limit(items)
+            return sql + tail, ordered
+        items = ["dim.name", "count()", "sum(%s)" % self.column("int", False)]
+        sql = "SELECT %s FROM m %s JOIN dim USING (k)%s GROUP BY dim.name" % (", ".join(items), kind, self.where_clause())
+        tail, ordered = self.order_limit(items)
+        return sql + tail, ordered
+
+    def query(self, with_joins):
+        roll = self.rng.random()
+        if with_joins and roll < 0.12:
+            return self.join_select()
+        if roll < 0.45:
+            return self.plain_select()
+        if roll < 0.9:
+            return self.group_select()
+        return self.subquery_select()
+
+
+class ClickHouse:
+    def __init__(self, url):
+        self.url = url
+
+    def run(self, sql, body=None, database=DATABASE):
+        params = {"database": database, "allow_experimental_low_cardinality_type": "1", "max_execution_time": "20"}
+        data = sql.encode() if body is None else body.encode()
+        if body is not None:
+            params["query"] = sql
+        request = urllib.request.Request(self.url + "?" + urllib.parse.urlencode(params), data=data)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return True, response.read().decode("utf-8", "surrogateescape")
+        except urllib.error.HTTPError as error:
+            return False, error.read().decode("utf-8", "replace")
+
+
+def as_float(cell):
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def cells_equal(a, b, is_float):
+    """Equal text, or (in a Float column) numbers equal within a relative 1e-6: the two systems
+    print floats differently (ClickHouse 1250000000 and 1152921504606847000, Perch 1.25e+09 and
+    1152921504606846976)."""
+    if a == b:
+        return True
+    if not is_float:
+        return False
+    x, y = as_float(a), as_float(b)
+    if x is None or y is None:
+        return False
+    if math.isnan(x) or math.isnan(y):
+        return math.isnan(x) and math.isnan(y)
+    return x == y or abs(x - y) <= 1e-6 * max(abs(x), abs(y))
+
+
+def row_key(float_columns):
+    def key(row):
+        parts = []
+        for index, cell in enumerate(row.split("\t")):
+            value = as_float(cell) if index in float_columns else None
+            if value is None or math.isnan(value):
+                parts.append((1, 0.0, cell))
+            else:
+                parts.append((0, float("%.9g" % value), ""))
+        return parts
+    return key
+
+
+def sort_rows(expected, actual, ordered, float_columns):
+    if ordered:
+        return expected, actual
+    key = row_key(float_columns)
+    return sorted(expected, key=key), sorted(actual, key=key)
+
+
+def rows_equal(expected, actual, ordered, float_columns):
+    if len(expected) != len(actual):
+        return False
+    expected, actual = sort_rows(expected, actual, ordered, float_columns)
+    for x, y in zip(expected, actual):
+        a, b = x.split("\t"), y.split("\t")
+        if len(a) != len(b) or not all(cells_equal(p, q, i in float_columns) for i, (p, q) in enumerate(zip(a, b))):
+            return False
+    return True
+
+
+def parse_oracle_output(text):
+    results = []
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not line.startswith("#"):
+            i += 1
+            continue
+        _, status, rest = (line.split(" ", 2) + [""])[:3]
+        if status == "ok":
+            count = int(rest)
+            results.append((True, lines[i + 1:i + 1 + count]))
+            i += 1 + count
+        else:
+            results.append((False, rest))
+            i += 1
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", default=os.environ.get("PERCH_CH_URL", "http://127.0.0.1:18123/"))
+    parser.add_argument("--oracle", default=os.environ.get("PERCH_SQL_ORACLE", os.path.join(ROOT, "build-sql", "sql_oracle")))
+    parser.add_argument("--queries", type=int, default=1200)
+    parser.add_argument("--rows", type=int, default=400)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-joins", action="store_true", help="leave JOIN queries out of the grammar")
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args()
+    started = time.time()
+    rng = random.Random(args.seed)
+
+    clickhouse = ClickHouse(args.url)
+    ok, text = clickhouse.run("CREATE DATABASE IF NOT EXISTS " + DATABASE, database="default")
+    if not ok:
+        sys.exit("ClickHouse is not reachable at %s (run tests/clickhouse/start_clickhouse.sh): %s" % (args.url, text))
+    if not os.access(args.oracle, os.X_OK):
+        sys.exit("sql_oracle not found at %s (build it, or pass --oracle)" % args.oracle)
+
+    tables = {"m": (MAIN_COLUMNS, make_rows(rng, MAIN_COLUMNS, args.rows)),
+              "dim": (DIM_COLUMNS, [])}
+    dim_rows = []
+    for key in range(-1, 10):  # keys 10..12 of m have no match; -1 and 3 appear twice
+        for _ in range(2 if key in (-1, 3) else 1):
+            dim_rows.append("\t".join([str(key), rng.choice(STRINGS[1:6]), str(rng.randint(-5, 50)),
+                                       "\\N" if rng.random() < 0.3 else str(rng.randint(-100, 100))]))
+    tables["dim"] = (DIM_COLUMNS, dim_rows)
+
+    script = []
+    for name, (columns, rows) in tables.items():
+        schema = ", ".join("%s %s" % column for column in columns)
+        clickhouse.run("DROP TABLE IF EXISTS " + name)
+        ok, text = clickhouse.run("CREATE TABLE %s (%s) ENGINE = Memory" % (name, schema))
+        if not ok:
+            sys.exit("cannot create %s in ClickHouse: %s" % (name, text))
+        ok, text = clickhouse.run("INSERT INTO %s FORMAT TabSeparated" % name, body="\n".join(rows) + "\n")
+        if not ok:
+            sys.exit("cannot load %s into ClickHouse: %s" % (name, text))
+        script += ["load " + name, schema, "----"] + rows + [""]
+
+    generator = QueryGenerator(rng)
+    queries = [generator.query(not args.no_joins) for _ in range(args.queries)]
+    for sql, _ in queries:
+        script += ["query", sql, ""]
+    with tempfile.NamedTemporaryFile("w", suffix=".test", delete=False) as handle:
+        handle.write("\n".join(script))
+        script_path = handle.name
+    perch = subprocess.run([args.oracle, script_path], capture_output=True, timeout=120)
+    if perch.returncode != 0:
+        sys.exit("sql_oracle failed: " + perch.stderr.decode(errors="replace"))
+    perch_results = parse_oracle_output(perch.stdout.decode("utf-8", "surrogateescape"))
+    if len(perch_results) != len(queries):
+        sys.exit("sql_oracle answered %d of %d queries" % (len(perch_results), len(queries)))
+
+    passed = failed = skipped = 0
+    for (sql, ordered), (perch_ok, perch_rows) in zip(queries, perch_results):
+        ok, text = clickhouse.run(sql + "\nFORMAT TabSeparatedWithNamesAndTypes")
+        if not ok:
+            skipped += 1
+            if args.verbose:
+                print("skipped (ClickHouse: %s): %s" % (text.strip().split("\n")[0][:160], sql))
+            continue
+        expected = text.split("\n")
+        if expected and expected[-1] == "":
+            expected.pop()
+        types = expected[1].split("\t")
+        expected = expected[2:]
+        float_columns = {i for i, t in enumerate(types) if "Float" in t}
+        if not perch_ok:
+            failed += 1
+            print("MISMATCH: Perch failed: %s\n  %s\n  ClickHouse rows: %d" % (perch_rows, sql, len(expected)))
+            continue
+        if not rows_equal(expected, perch_rows, ordered, float_columns):
+            failed += 1
+            a, b = sort_rows(expected, perch_rows, ordered, float_columns)
+            diff = [(x, y) for x, y in zip(a, b) if x != y][:3]
+            print("MISMATCH:\n  %s\n  ClickHouse %d rows, Perch %d rows; first differences (ClickHouse | Perch): %s" % (
+                sql, len(a), len(b), diff or (a[len(b):len(b) + 2] + b[len(a):len(a) + 2])))
+            continue
+        passed += 1
+    os.unlink(script_path)
+    print("%d passed, %d failed, %d skipped (seed %d, %.1f s)" % (passed, failed, skipped, args.seed, time.time() - started))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
