@@ -166,11 +166,21 @@ Planner::Source Planner::planTableName(const TableExpression& table, const Query
     return source;
   };
   for (auto it = ctes_.rbegin(); it != ctes_.rend(); ++it) {
-    if (auto found = it->find(name); found != it->end()) return withQualifier(plan(*found->second, text, required, false));
+    auto found = it->find(name);
+    if (found == it->end()) continue;
+    // Inside its own definition a CTE is not visible (no recursive CTEs, as in ClickHouse): the
+    // name means the table or view outside it.
+    if (std::find(cte_stack_.begin(), cte_stack_.end(), found->second) != cte_stack_.end()) continue;
+    cte_stack_.push_back(found->second);
+    struct CteExpansion {
+      std::vector<const SelectQuery*>& stack;
+      ~CteExpansion() { stack.pop_back(); }
+    } expansion{cte_stack_};
+    return withQualifier(plan(*found->second, text, required, false));
   }
   const bool expanding = std::find(view_stack_.begin(), view_stack_.end(), name) != view_stack_.end();
   if (!expanding) {
-    if (std::optional<std::string> view_sql = catalog_.view(name)) {
+    if (std::optional<std::string> view_sql = catalog_.viewIn(name, view_stack_)) {
       view_texts_.push_back(std::make_unique<std::string>(std::move(*view_sql)));
       const std::string& sql = *view_texts_.back();
       QueryText view_text{sql, " (in view '" + name + "')"};
@@ -196,7 +206,7 @@ Planner::Source Planner::planTableName(const TableExpression& table, const Query
       return withQualifier(plan(*parsed_views_.back(), view_text, required, false));
     }
   }
-  SnapshotPtr snapshot = catalog_.table(name);
+  SnapshotPtr snapshot = catalog_.tableIn(name, view_stack_);
   if (!snapshot) {
     if (expanding) {
       std::string chain;

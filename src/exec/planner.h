@@ -60,6 +60,7 @@ class Planner {
   ExecContext& context_;
   FunctionContext functions_;
   std::vector<std::string> view_stack_;
+  std::vector<const SelectQuery*> cte_stack_;  // CTE bodies being planned (a CTE cannot see itself)
   std::vector<std::unordered_map<std::string, const SelectQuery*>> ctes_;
   std::vector<std::unique_ptr<SelectQuery>> parsed_views_;  // keeps view ASTs alive while planning
   std::vector<std::unique_ptr<std::string>> view_texts_;

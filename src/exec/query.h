@@ -31,6 +31,17 @@ class Catalog {
   /// The SQL text of a view (a pipe node, already rendered), or nullopt. Views are parsed and inlined
   /// as subqueries; a view may reference tables and other views (detect cycles → 400).
   virtual std::optional<std::string> view(std::string_view name) const = 0;
+
+  /// The same lookups, told which views are being expanded around the reference (outermost
+  /// first; empty for a name written in the query itself). Catalogs that enforce access rules
+  /// (a token may read a data source only directly with a scope, or inside a pipe it may read)
+  /// override these; the planner always calls these two.
+  virtual SnapshotPtr tableIn(std::string_view name, const std::vector<std::string>& /*expanding*/) const {
+    return table(name);
+  }
+  virtual std::optional<std::string> viewIn(std::string_view name, const std::vector<std::string>& /*expanding*/) const {
+    return view(name);
+  }
 };
 
 struct QueryOptions {

@@ -95,7 +95,7 @@ HttpResponse Router::handlePipe(HttpRequest& request, std::string_view pipe_name
   const templating::Params params = pipeParams(request, principal, pipe->name);
   std::optional<std::string> q;
   if (request.hasQuery("q")) q = std::string(request.queryValue("q"));
-  const QueryResult result = runPipe(workspace_, *pipe, params, q, queryOptionsNow());
+  const QueryResult result = runPipe(workspace_, *pipe, params, principal, q, queryOptionsNow());
   HttpResponse response = resultResponse(result, format, formatOptionsFor(request), start);
   response.headers = std::move(rate_headers);
   if (!pipe->query_option_warning.empty()) response.headers.emplace_back("X-Perch-Warning", pipe->query_option_warning);
@@ -153,11 +153,6 @@ HttpResponse Router::handlePipeList(HttpRequest& request) {
 HttpResponse Router::handleSql(HttpRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   const auth::Principal principal = authenticate(request, workspace_);
-  // DATASOURCES:READ filters must be ANDed into every table reference by the binder before
-  // non-admin tokens may use /v0/sql; until then it is ADMIN-only rather than unsafe.
-  if (!principal.hasScope(auth::ScopeType::kAdmin, "")) {
-    throw Error(ErrorCode::kForbidden, "token needs scope ADMIN for /v0/sql in this version of Perch");
-  }
   std::string query(request.queryValue("q"));
   if (query.empty() && request.method == "POST") {
     if (request.header("Content-Type").find("application/x-www-form-urlencoded") != std::string_view::npos) {
@@ -173,14 +168,12 @@ HttpResponse Router::handleSql(HttpRequest& request) {
   const std::string_view format_name = takeFormatClause(sql);
   const OutputFormat format = requireFormat(format_name.empty() ? "json" : format_name);
 
-  templating::Params params;
-  for (const auto& [key, value] : request.query) {
-    if (key != "q" && key != "token" && key != "pipeline") params[key].push_back(value);
-  }
-  RequestCatalog catalog(workspace_, params);
+  const templating::Params params = sqlParams(request, principal);
+  RequestCatalog catalog(workspace_, params, principal);
   if (request.hasQuery("pipeline")) {
     const project::Pipe* pipe = workspace_.pipe(request.queryValue("pipeline"));
     if (!pipe) throw Error(ErrorCode::kNotFound, "The pipe '" + std::string(request.queryValue("pipeline").substr(0, 100)) + "' does not exist");
+    requireScope(principal, auth::ScopeType::kPipesRead, pipe->name);
     catalog.setUnderscore(*pipe);
   }
   const QueryResult result = executeQuery(sql, catalog, queryOptionsNow());

@@ -1,6 +1,7 @@
 #include "server/request_context.h"
 
 #include <ctime>
+#include <map>
 
 #include "auth/hmac_sha256.h"
 #include "auth/external_jwt.h"
@@ -41,6 +42,13 @@ void addJsonBody(std::string_view body, templating::Params& params) {
       add(value);
     }
     if (value.isNull()) params.erase(key);
+  }
+}
+
+void applyFixedParams(const auth::Scope& scope, templating::Params& params) {
+  for (const auto& [key, fixed] : scope.fixed_params) {
+    if (fixed.is_null) throw Error(ErrorCode::kForbidden, "fixed parameter '" + key + "' has no value");
+    params[key] = fixed.values;
   }
 }
 
@@ -118,11 +126,26 @@ templating::Params pipeParams(const HttpRequest& request, const auth::Principal&
     }
   }
   // The tenant boundary: fixed params of the scope that grants this pipe win over the request.
-  if (const auth::Scope* scope = principal.scopeFor(auth::ScopeType::kPipesRead, pipe)) {
-    for (const auto& [key, fixed] : scope->fixed_params) {
-      if (fixed.is_null) throw Error(ErrorCode::kForbidden, "fixed parameter '" + key + "' has no value");
-      params[key] = fixed.values;
+  if (const auth::Scope* scope = principal.scopeFor(auth::ScopeType::kPipesRead, pipe)) applyFixedParams(*scope, params);
+  return params;
+}
+
+templating::Params sqlParams(const HttpRequest& request, const auth::Principal& principal) {
+  templating::Params params;
+  for (const auto& [key, value] : request.query) {
+    if (key != "q" && key != "token" && key != "pipeline") params[key].push_back(value);
+  }
+  std::map<std::string, const auth::FixedParam*> fixed_by_name;
+  for (const auto& scope : principal.scopes) {
+    if (scope.type != auth::ScopeType::kPipesRead) continue;
+    for (const auto& [key, fixed] : scope.fixed_params) {
+      auto [it, inserted] = fixed_by_name.emplace(key, &fixed);
+      if (!inserted && !(*it->second == fixed)) {
+        throw Error(ErrorCode::kForbidden, "fixed parameter '" + key + "' has different values in the token's scopes; "
+                                           "call the pipe endpoints instead of /v0/sql");
+      }
     }
+    applyFixedParams(scope, params);
   }
   return params;
 }

@@ -30,4 +30,9 @@ HttpResponse errorResponse(int status, std::string_view message);
 /// scope's fixed_params replace whatever the caller sent (SPEC §6.4); a null fixed param denies.
 templating::Params pipeParams(const HttpRequest& request, const auth::Principal& principal, std::string_view pipe);
 
+/// Parameters for `/v0/sql`: the query string minus `q`, `token` and `pipeline`, with the
+/// fixed_params of every PIPES:READ scope applied (any pipe the query reaches renders with them).
+/// Two scopes fixing one name to different values, or a null one, deny the request.
+templating::Params sqlParams(const HttpRequest& request, const auth::Principal& principal);
+
 }  // namespace perch::server

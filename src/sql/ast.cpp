@@ -1,5 +1,9 @@
 #include "sql/ast.h"
 
+#include <algorithm>
+
+#include "common/error.h"
+
 namespace perch {
 
 namespace {
@@ -33,6 +37,7 @@ ExprPtr Expr::clone() const {
   copy->args = cloneAll(args);
   copy->parameters = cloneAll(parameters);
   copy->has_parameters = has_parameters;
+  copy->depth = depth;
   copy->window = window;  // immutable after parsing, shared
   if (subquery) copy->subquery = subquery->clone();
   return copy;
@@ -69,6 +74,11 @@ ExprPtr makeFunction(std::string name, std::vector<ExprPtr> args, size_t positio
   expr->name = std::move(name);
   expr->args = std::move(args);
   expr->position = position;
+  for (const auto& arg : expr->args) expr->depth = std::max(expr->depth, arg->depth + 1);
+  if (expr->depth > kMaxExpressionDepth) {
+    throw Error(ErrorCode::kBadRequest, "Expression is too deeply nested (more than " +
+                                            std::to_string(kMaxExpressionDepth) + " levels)");
+  }
   return expr;
 }
 

@@ -54,6 +54,7 @@ struct Expr {
   bool has_parameters = false;
   std::shared_ptr<WindowSpec> window;           // kFunction with OVER (...)
   std::unique_ptr<SelectQuery> subquery;        // kSubquery
+  uint32_t depth = 1;                           // height of the tree below (bounded, see makeFunction)
 
   ExprPtr clone() const;
 
@@ -63,6 +64,11 @@ struct Expr {
 
 ExprPtr makeLiteral(LiteralValue value, size_t position = 0);
 ExprPtr makeIdentifier(std::vector<std::string> parts, size_t position = 0);
+/// Expressions nested deeper than this are rejected while parsing, so that recursive passes over
+/// the tree (binding, evaluation, destruction) cannot exhaust a thread's stack.
+constexpr uint32_t kMaxExpressionDepth = 1000;
+
+/// Throws Error(kBadRequest) when the new node would be deeper than kMaxExpressionDepth.
 ExprPtr makeFunction(std::string name, std::vector<ExprPtr> args, size_t position = 0);
 
 struct OrderByElement {

@@ -59,6 +59,20 @@ class Parser {
   }
 
  private:
+  // Parentheses, subqueries and unary chains recurse; their nesting is bounded so a hostile query
+  // is a 400, not a stack overflow.
+  static constexpr int kMaxNesting = 200;
+  struct NestingGuard {
+    Parser& parser;
+    explicit NestingGuard(Parser& p) : parser(p) {
+      if (++parser.nesting_ > kMaxNesting) {
+        throwBadRequest("Query is too deeply nested (more than " + std::to_string(kMaxNesting) + " levels)");
+      }
+    }
+    ~NestingGuard() { --parser.nesting_; }
+  };
+  int nesting_ = 0;
+
   // ---- token helpers ------------------------------------------------------------------------
 
   const Token& peek(size_t ahead = 0) const {
@@ -117,6 +131,7 @@ class Parser {
   // ---- statements ---------------------------------------------------------------------------
 
   std::unique_ptr<SelectQuery> selectUnion() {
+    NestingGuard guard(*this);
     auto head = selectOrParenthesized();
     while (acceptKeyword("UNION")) {
       if (!acceptKeyword("ALL")) {
@@ -433,6 +448,7 @@ class Parser {
   }
 
   ExprPtr lambdaOrTernary() {
+    NestingGuard guard(*this);
     if (atLambda()) {
       const size_t position = peek().position;
       std::vector<ExprPtr> params;
@@ -492,6 +508,7 @@ class Parser {
   }
 
   ExprPtr logicalNot() {
+    NestingGuard guard(*this);
     if (peek().isKeyword("NOT")) {
       const size_t position = advance().position;
       return unary("not", logicalNot(), position);
@@ -599,6 +616,7 @@ class Parser {
   }
 
   ExprPtr unaryMinus() {
+    NestingGuard guard(*this);
     if (peek().kind == TokenKind::kMinus) {
       const size_t position = advance().position;
       if (peek().kind == TokenKind::kNumber && peek(1).kind != TokenKind::kDoubleColon &&
