@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <unordered_map>
 #include <numeric>
 #include <type_traits>
 
@@ -49,17 +51,59 @@ int compareRows(const Column& column, size_t left, size_t right) {
   });
 }
 
+// An order-preserving uint64 per row of a fixed-width column: sign bit flipped for signed
+// integers, the usual bit trick for floats (NaN last).
+template <typename T>
+uint64_t normalize(T value) {
+  if constexpr (std::is_floating_point_v<T>) {
+    const double as_double = static_cast<double>(value);
+    if (std::isnan(as_double)) return UINT64_MAX;
+    uint64_t bits;
+    std::memcpy(&bits, &as_double, sizeof(bits));
+    if (as_double == 0) bits = 0;  // -0.0 == 0.0
+    return (bits >> 63) ? ~bits : bits | (uint64_t{1} << 63);
+  } else if constexpr (std::is_signed_v<T>) {
+    return static_cast<uint64_t>(static_cast<int64_t>(value)) ^ (uint64_t{1} << 63);
+  } else {
+    return static_cast<uint64_t>(value);
+  }
+}
+
+// Dense ranks (equal values, equal rank; order preserved) of every row of `column`, so the sort
+// itself compares contiguous integers instead of chasing strings or nested columns.
 template <typename ColumnType>
-void sortByColumn(const ColumnType& column, std::vector<uint32_t>& permutation) {
-  if constexpr (std::is_same_v<ColumnType, ColumnString> || std::is_same_v<ColumnType, ColumnNullable> ||
-                std::is_same_v<ColumnType, ColumnArray>) {
-    std::stable_sort(permutation.begin(), permutation.end(),
-                     [&](uint32_t a, uint32_t b) { return compareTyped(column, a, b) < 0; });
+std::vector<uint64_t> rowKeys(const ColumnType& column) {
+  const size_t rows = column.size();
+  std::vector<uint64_t> keys(rows);
+  if constexpr (std::is_same_v<ColumnType, ColumnString>) {
+    std::unordered_map<std::string_view, uint32_t> distinct;
+    std::vector<uint32_t> value_of_row(rows);
+    std::vector<std::string_view> values;
+    for (size_t row = 0; row < rows; ++row) {
+      auto [it, inserted] = distinct.try_emplace(column.at(row), static_cast<uint32_t>(values.size()));
+      if (inserted) values.push_back(it->first);
+      value_of_row[row] = it->second;
+    }
+    std::vector<uint32_t> order(values.size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return values[a] < values[b]; });
+    std::vector<uint64_t> rank(values.size());
+    for (size_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
+    for (size_t row = 0; row < rows; ++row) keys[row] = rank[value_of_row[row]];
+  } else if constexpr (std::is_same_v<ColumnType, ColumnNullable> || std::is_same_v<ColumnType, ColumnArray>) {
+    std::vector<uint32_t> order(rows);
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return compareTyped(column, a, b) < 0; });
+    uint64_t rank = 0;
+    for (size_t i = 0; i < rows; ++i) {
+      if (i > 0 && compareTyped(column, order[i - 1], order[i]) != 0) ++rank;
+      keys[order[i]] = rank;
+    }
   } else {
     const auto& data = column.data();
-    std::stable_sort(permutation.begin(), permutation.end(),
-                     [&](uint32_t a, uint32_t b) { return compareValues(data[a], data[b]) < 0; });
+    for (size_t row = 0; row < rows; ++row) keys[row] = normalize(data[row]);
   }
+  return keys;
 }
 
 template <typename T>
@@ -124,20 +168,19 @@ std::vector<uint32_t> sortPermutation(const Batch& batch, const std::vector<size
   std::vector<uint32_t> permutation(batch.rows);
   std::iota(permutation.begin(), permutation.end(), 0u);
   if (key_columns.empty()) return permutation;
-  if (key_columns.size() == 1) {
-    const Column& column = *batch.columns[key_columns[0]];
-    dispatchPhysical(column.type(), [&](auto* tag) {
+  // Least significant key first: each pass stably sorts (key, row) pairs, which sit contiguously
+  // in memory, and stability keeps the order established by the later keys.
+  std::vector<std::pair<uint64_t, uint32_t>> pairs(batch.rows);
+  for (auto key = key_columns.rbegin(); key != key_columns.rend(); ++key) {
+    const Column& column = *batch.columns[*key];
+    const std::vector<uint64_t> keys = dispatchPhysical(column.type(), [&](auto* tag) {
       using ColumnType = std::remove_pointer_t<decltype(tag)>;
-      sortByColumn(static_cast<const ColumnType&>(column), permutation);
+      return rowKeys(static_cast<const ColumnType&>(column));
     });
-    return permutation;
+    for (size_t i = 0; i < batch.rows; ++i) pairs[i] = {keys[permutation[i]], permutation[i]};
+    std::stable_sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (size_t i = 0; i < batch.rows; ++i) permutation[i] = pairs[i].second;
   }
-  std::stable_sort(permutation.begin(), permutation.end(), [&](uint32_t a, uint32_t b) {
-    for (size_t key : key_columns) {
-      if (int result = compareRows(*batch.columns[key], a, b)) return result < 0;
-    }
-    return false;
-  });
   return permutation;
 }
 

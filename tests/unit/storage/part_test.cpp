@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 
@@ -171,6 +172,16 @@ TEST(RowOrder, SortsByEveryKeyColumnStably) {
   batch.columns = {org, ts, seq};
   const Batch sorted = gatherBatch(batch, sortPermutation(batch, {0, 1}));
   EXPECT_EQ(asVector<int64_t>(*sorted.columns[2]).data(), (std::vector<int64_t>{4, 1, 3, 2, 0, 5}));
+}
+
+TEST(RowOrder, OrdersSignedIntegersAndFloatsNumerically) {
+  auto ints = std::make_shared<ColumnVector<int64_t>>(DataType(TypeId::kInt64), std::vector<int64_t>{3, -5, INT64_MIN, 0, INT64_MAX, -1});
+  auto floats = std::make_shared<ColumnVector<float>>(DataType(TypeId::kFloat32), std::vector<float>{1.5f, -0.0f, -2.25f, NAN, 0.0f, -1e30f});
+  Batch batch;
+  batch.rows = 6;
+  batch.columns = {ints, floats};
+  EXPECT_EQ(sortPermutation(batch, {0}), (std::vector<uint32_t>{2, 1, 5, 3, 0, 4}));
+  EXPECT_EQ(sortPermutation(batch, {1}), (std::vector<uint32_t>{5, 2, 1, 4, 0, 3}));  // -0.0 == 0.0 keeps order
 }
 
 TEST(RowOrder, PutsNullsAndNaNLast) {
