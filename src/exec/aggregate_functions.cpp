@@ -284,7 +284,11 @@ std::vector<uint64_t> rowIdentities(std::span<const ColumnPtr> args, size_t rows
         const T* data = asVector<T>(column).data().data();
         for (size_t i = 0; i < rows; ++i) {
           uint64_t bits = 0;
-          std::memcpy(&bits, &data[i], sizeof(T));
+          T value = data[i];
+          if constexpr (std::is_floating_point_v<T>) {
+            if (value == 0) value = 0;  // uniq counts -0.0 and 0.0 as one value, as ClickHouse does
+          }
+          std::memcpy(&bits, &value, sizeof(T));
           out[i] = single ? bits : hashInt(out[i] * 31 + hashInt(bits));
         }
         return 0;

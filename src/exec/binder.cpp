@@ -79,7 +79,7 @@ BoundExprPtr ExpressionBinder::bindIdentifier(const Expr& expr, const BindScope&
   std::vector<size_t> matches;
   for (size_t i = 0; i < columns.size(); ++i) {
     const ScopeColumn& column = columns[i];
-    if (expr.name_parts.size() == 1 && column.name == full) matches.push_back(i);
+    if (expr.name_parts.size() == 1 && column.name == full && column.visibility == ScopeColumn::Visibility::kNormal) matches.push_back(i);
     if (expr.name_parts.size() == 2 && column.qualifier == expr.name_parts[0] && column.name == expr.name_parts[1]) matches.push_back(i);
     if (expr.name_parts.size() > 1 && column.name == full && std::find(matches.begin(), matches.end(), i) == matches.end()) matches.push_back(i);
   }

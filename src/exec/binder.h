@@ -22,9 +22,15 @@
 namespace perch {
 
 struct ScopeColumn {
+  /// After a JOIN: a right-side column whose name the left side also has is reachable only as
+  /// `qualifier.name` (the left column wins, as in ClickHouse); a USING key of the right side is
+  /// not visible at all (the left one stands for both).
+  enum class Visibility { kNormal, kQualifiedOnly, kUsingKey };
+
   std::string name;
   std::string qualifier;  // table alias or name; empty for subqueries without alias
   DataType type;
+  Visibility visibility = Visibility::kNormal;
 };
 
 struct BindScope {

@@ -229,14 +229,27 @@ Planner::Source Planner::planTableName(const TableExpression& table, const Query
 }
 
 Planner::Source Planner::planSource(const SelectQuery& query, const QueryText& text, const RequiredColumns& required) {
-  if (!query.joins.empty()) throwBadRequest("JOIN is not supported yet (at " + describePosition(text.sql, query.joins[0].table.position) + text.note + ")");
   if (query.array_join) throwBadRequest("ARRAY JOIN is not supported yet" + text.note);
   if (!query.from) {
     Source source;
     source.op = std::make_unique<OneRowSource>();
     return source;
   }
-  const TableExpression& table = *query.from;
+  // Both sides of a join must also read the columns of USING and ON.
+  RequiredColumns side_required = required;
+  if (side_required) {
+    for (const auto& join : query.joins) {
+      bool star = false;
+      if (join.on) collectIdentifiers(*join.on, *side_required, star);
+      for (const auto& column : join.using_columns) collectIdentifiers(*column, *side_required, star);
+    }
+  }
+  Source source = planTableExpression(*query.from, text, side_required);
+  for (const auto& join : query.joins) source = planJoin(std::move(source), join, text, side_required);
+  return source;
+}
+
+Planner::Source Planner::planTableExpression(const TableExpression& table, const QueryText& text, const RequiredColumns& required) {
   if (table.subquery) {
     PlannedQuery planned = plan(*table.subquery, text, required, false);
     Source source;
@@ -383,14 +396,20 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
       for (const auto& column : source.columns) {
         if (!qualifier.empty() && column.qualifier != qualifier) continue;
         any = true;
-        if (required && !query->distinct && !required->count(column.name)) continue;
+        // `*` after JOIN ... USING shows each key once; a right column whose name the left side
+        // also has is named `qualifier.name`, as ClickHouse names it.
+        if (qualifier.empty() && column.visibility == ScopeColumn::Visibility::kUsingKey) continue;
+        const std::string name = qualifier.empty() && column.visibility == ScopeColumn::Visibility::kQualifiedOnly
+                                     ? column.qualifier + "." + column.name
+                                     : column.name;
+        if (required && !query->distinct && !required->count(name)) continue;
         bool excluded = false;
         for (const auto& except : item->args) excluded |= except->identifierName() == column.name;
         if (excluded) continue;
         expanded.push_back(makeIdentifier(column.qualifier.empty() ? std::vector<std::string>{column.name}
                                                                    : std::vector<std::string>{column.qualifier, column.name},
                                           item->position));
-        names.push_back(column.name);
+        names.push_back(name);
       }
       if (!any && !qualifier.empty()) {
         throwBadRequest("Unknown table '" + qualifier + "' in " + qualifier + ".* at " + describePosition(text.sql, item->position) + text.note);

@@ -54,6 +54,10 @@ class Planner {
   PlannedQuery planSelect(const SelectQuery& query, const QueryText& text, const RequiredColumns& required, bool count_rows);
   Source planSource(const SelectQuery& query, const QueryText& text, const RequiredColumns& required);
   Source planTableName(const TableExpression& table, const QueryText& text, const RequiredColumns& required);
+  /// A FROM/JOIN item: subquery, table function or name.
+  Source planTableExpression(const TableExpression& table, const QueryText& text, const RequiredColumns& required);
+  /// `left` JOIN `join.table` (join_planner.cpp): keys from USING or the equalities of ON.
+  Source planJoin(Source left, const JoinClause& join, const QueryText& text, const RequiredColumns& required);
   Batch runSubquery(const SelectQuery& query, const QueryText& text, std::vector<DataType>& types);
 
   const Catalog& catalog_;

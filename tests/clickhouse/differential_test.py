@@ -284,7 +284,8 @@ class QueryGenerator:
 
     def plain_select(self):
         items = [self.scalar() for _ in range(self.rng.randint(1, 3))]
-        distinct = "DISTINCT " if self.rng.random() < 0.15 else ""
+        # 18.16's DISTINCT over LowCardinality expressions returns duplicates (an experimental type then).
+        distinct = "DISTINCT " if self.rng.random() < 0.15 and not any("lc" in item for item in items) else ""
         tail, ordered = self.order_limit(items)
         return "SELECT %s%s FROM m%s%s" % (distinct, ", ".join(items), self.where_clause(), tail), ordered
 
@@ -346,7 +347,8 @@ class ClickHouse:
         self.url = url
 
     def run(self, sql, body=None, database=DATABASE):
-        params = {"database": database, "allow_experimental_low_cardinality_type": "1", "max_execution_time": "20"}
+        params = {"database": database, "allow_experimental_low_cardinality_type": "1", "max_execution_time": "20",
+                  "join_default_strictness": "ALL"}
         data = sql.encode() if body is None else body.encode()
         if body is not None:
             params["query"] = sql
@@ -356,6 +358,9 @@ class ClickHouse:
                 return True, response.read().decode("utf-8", "surrogateescape")
         except urllib.error.HTTPError as error:
             return False, error.read().decode("utf-8", "replace")
+
+
+ZERO_DATES = {"0000-00-00": "1970-01-01", "0000-00-00 00:00:00": "1970-01-01 00:00:00"}
 
 
 def as_float(cell):
@@ -370,6 +375,8 @@ def cells_equal(a, b, is_float):
     print floats differently (ClickHouse 1250000000 and 1152921504606847000, Perch 1.25e+09 and
     1152921504606846976)."""
     if a == b:
+        return True
+    if ZERO_DATES.get(a) == b:  # 18.16 prints the zero Date/DateTime as 0000-00-00, current ClickHouse as 1970-01-01
         return True
     if not is_float:
         return False

@@ -1,0 +1,196 @@
+#include "exec/hash_join.h"
+
+#include <cstring>
+
+#include "exec/cast.h"
+#include "exec/kernel_loops.h"
+#include "exec/type_rules.h"
+
+namespace perch {
+
+namespace {
+
+constexpr size_t kCrossBatchRows = 8192;
+
+/// A batch of `types` holding `source` plus one default row at the end (for unmatched rows).
+Batch withDefaultRow(const Batch& source, const std::vector<DataType>& types) {
+  Batch out;
+  out.rows = source.rows;
+  for (size_t c = 0; c < types.size(); ++c) {
+    MutableColumnPtr column = makeEmptyColumn(types[c]);
+    column->reserve(source.rows + 1);
+    if (source.rows) column->appendRange(*source.columns[c], 0, source.rows);
+    column->appendDefault();
+    out.columns.push_back(std::move(column));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> HashJoin::encodeKeys(const std::vector<BoundExprPtr>& keys, const Batch& batch, std::vector<uint8_t>& valid) const {
+  std::vector<std::string> encoded(batch.rows);
+  valid.assign(batch.rows, 1);
+  for (size_t k = 0; k < keys.size(); ++k) {
+    ColumnPtr column = evaluateColumn(*keys[k], batch);
+    const Column* values = column.get();
+    ColumnPtr holder;
+    if (column->type().isNullable()) {
+      const auto& nullable = static_cast<const ColumnNullable&>(*column);
+      for (size_t i = 0; i < batch.rows; ++i) valid[i] &= !nullable.nullMap()[i];
+      values = &nullable.nested();
+    }
+    const DataType& target = spec_.key_types[k];
+    if (!(removeLowCardinality(values->type()) == removeLowCardinality(target))) {
+      holder = castColumn(ColumnPtr(column, values), target);
+      values = holder.get();
+    }
+    if (target.isStringLike()) {
+      const auto& strings = asString(*values);
+      for (size_t i = 0; i < batch.rows; ++i) {
+        const std::string_view value = strings.at(i);
+        const uint32_t length = static_cast<uint32_t>(value.size());
+        encoded[i].append(reinterpret_cast<const char*>(&length), sizeof(length));
+        encoded[i].append(value);
+      }
+    } else {
+      dispatchFixed(target, [&](auto tag) {
+        using T = decltype(tag);
+        const T* data = asVector<T>(*values).data().data();
+        for (size_t i = 0; i < batch.rows; ++i) {
+          T value = data[i];
+          if constexpr (std::is_floating_point_v<T>) {
+            if (value == 0) value = 0;  // -0.0 joins with 0.0
+          }
+          encoded[i].append(reinterpret_cast<const char*>(&value), sizeof(T));
+        }
+        return 0;
+      });
+    }
+  }
+  return encoded;
+}
+
+void HashJoin::build() {
+  built_ = true;
+  const Batch right = drain(*right_, spec_.right_types);
+  right_rows_ = right.rows;
+  right_batch_ = withDefaultRow(right, spec_.right_types);
+  if (spec_.mode == JoinMode::kRight || spec_.mode == JoinMode::kFull) {
+    right_matched_.assign(right_rows_, 0);
+    left_defaults_ = withDefaultRow(Batch{}, spec_.left_types);
+  }
+  if (spec_.mode == JoinMode::kCross) return;
+  std::vector<uint8_t> valid;
+  std::vector<std::string> keys = encodeKeys(spec_.right_keys, right, valid);
+  table_.reserve(right.rows);
+  for (size_t i = 0; i < right.rows; ++i) {
+    if (valid[i]) table_[std::move(keys[i])].push_back(static_cast<uint32_t>(i));
+  }
+  context_.checkDeadline();
+}
+
+Batch HashJoin::emit(const Batch& left, const std::vector<uint32_t>& left_rows, const std::vector<uint32_t>& right_rows) const {
+  Batch out;
+  out.rows = left_rows.size();
+  for (const auto& column : left.columns) out.columns.push_back(column->gather(left_rows));
+  for (const auto& column : right_batch_.columns) out.columns.push_back(column->gather(right_rows));
+  return out;
+}
+
+std::optional<Batch> HashJoin::unmatchedRight() {
+  right_emitted_ = true;
+  std::vector<uint32_t> left_rows, right_rows;
+  for (size_t i = 0; i < right_rows_; ++i) {
+    if (right_matched_[i]) continue;
+    left_rows.push_back(0);
+    right_rows.push_back(static_cast<uint32_t>(i));
+  }
+  if (left_rows.empty()) return std::nullopt;
+  Batch out = emit(left_defaults_, left_rows, right_rows);
+  for (const auto& [left_column, right_column] : spec_.using_columns) {
+    ColumnPtr keys = right_batch_.columns[right_column]->gather(right_rows);
+    out.columns[left_column] = castColumn(keys, spec_.left_types[left_column]);
+  }
+  return out;
+}
+
+std::optional<Batch> HashJoin::next() {
+  if (!built_) build();
+  if (spec_.mode == JoinMode::kCross) {
+    while (true) {
+      if (!cross_left_ || cross_next_right_ >= right_rows_) {
+        cross_left_ = left_->next();
+        cross_next_right_ = 0;
+        if (!cross_left_) return std::nullopt;
+        if (right_rows_ == 0) continue;
+      }
+      context_.checkDeadline();
+      const size_t left_count = cross_left_->rows;
+      const size_t per_step = std::max<size_t>(1, kCrossBatchRows / std::max<size_t>(1, left_count));
+      const size_t end = std::min(right_rows_, cross_next_right_ + per_step);
+      std::vector<uint32_t> left_rows, right_rows;
+      for (size_t l = 0; l < left_count; ++l) {
+        for (size_t r = cross_next_right_; r < end; ++r) {
+          left_rows.push_back(static_cast<uint32_t>(l));
+          right_rows.push_back(static_cast<uint32_t>(r));
+        }
+      }
+      cross_next_right_ = end;
+      if (!left_rows.empty()) return emit(*cross_left_, left_rows, right_rows);
+    }
+  }
+  while (!left_done_) {
+    std::optional<Batch> left = left_->next();
+    if (!left) {
+      left_done_ = true;
+      break;
+    }
+    context_.checkDeadline();
+    std::vector<uint8_t> valid;
+    const std::vector<std::string> keys = encodeKeys(spec_.left_keys, *left, valid);
+    std::vector<uint32_t> left_rows, right_rows;
+    left_rows.reserve(left->rows);
+    right_rows.reserve(left->rows);
+    const bool keep_unmatched = (spec_.mode == JoinMode::kLeft || spec_.mode == JoinMode::kFull) && spec_.match != JoinMatch::kSemi;
+    const uint32_t default_row = static_cast<uint32_t>(right_rows_);
+    for (size_t i = 0; i < left->rows; ++i) {
+      const std::vector<uint32_t>* matches = nullptr;
+      if (valid[i]) {
+        auto it = table_.find(keys[i]);
+        if (it != table_.end()) matches = &it->second;
+      }
+      const uint32_t row = static_cast<uint32_t>(i);
+      if (spec_.match == JoinMatch::kAnti) {
+        if (!matches) {
+          left_rows.push_back(row);
+          right_rows.push_back(default_row);
+        }
+        continue;
+      }
+      if (!matches) {
+        if (keep_unmatched) {
+          left_rows.push_back(row);
+          right_rows.push_back(default_row);
+        }
+        continue;
+      }
+      if (spec_.match == JoinMatch::kAll) {
+        for (uint32_t match : *matches) {
+          left_rows.push_back(row);
+          right_rows.push_back(match);
+          if (!right_matched_.empty()) right_matched_[match] = 1;
+        }
+      } else {
+        left_rows.push_back(row);
+        right_rows.push_back(matches->front());
+        if (!right_matched_.empty()) right_matched_[matches->front()] = 1;
+      }
+    }
+    if (!left_rows.empty()) return emit(*left, left_rows, right_rows);
+  }
+  if (!right_matched_.empty() && !right_emitted_) return unmatchedRight();
+  return std::nullopt;
+}
+
+}  // namespace perch
