@@ -28,8 +28,16 @@ constexpr const char* kUsage = R"(usage:
                   [--rps R] [--data DIR | --admin-token-file F] [--workspace-id ID]
                   (several --scope/--resource pairs may be given; --fixed-params applies to the last)
   perch token ls --data DIR
+  perch sql [--url http://127.0.0.1:7181] [--data DIR] [--format table|json|csv|tsv] "SELECT ..."
+              (against a running server, with PERCH_ADMIN_TOKEN or the admin token of --data DIR)
 environment: PERCH_ADMIN_TOKEN, PERCH_WORKSPACE_ID
 )";
+
+}  // namespace
+
+int runSql(const Args& args);
+
+namespace {
 
 int usageError(const std::string& message) {
   std::cerr << "perch: " << message << "\n" << kUsage;
@@ -217,6 +225,7 @@ int main(int argc, char** argv) {
     if (command == "check") return runCheck(Args(argc, argv, 2));
     if (command == "token" && argc >= 3 && std::string(argv[2]) == "jwt") return runTokenJwt(Args(argc, argv, 3));
     if (command == "token" && argc >= 3 && std::string(argv[2]) == "ls") return runTokenList(Args(argc, argv, 3));
+    if (command == "sql") return runSql(Args(argc, argv, 2));
     if (command == "--help" || command == "help" || command == "-h") {
       std::cout << kUsage;
       return 0;

@@ -173,3 +173,26 @@ def test_query_option_names_in_templates_give_a_warning_header(tmp_path):
         assert response.json()["data"] == [{"d": 0}]
     finally:
         perch.stop()
+
+
+def test_perch_sql_prints_a_table(server):
+    import os
+    requests.post(server.url + "/v0/events", params={"name": "app_events", "wait": "true"},
+                  data=json.dumps({"timestamp": "2026-11-05 00:00:00", "organization_id": "org_cli", "user_id": "ü",
+                                   "value": 4}), headers=server.admin()).raise_for_status()
+    env = dict(os.environ, PERCH_ADMIN_TOKEN=ADMIN_TOKEN)
+    result = subprocess.run([str(PERCH), "sql", "--url", server.url,
+                             "SELECT user_id, sum(some_number) AS total FROM app_events WHERE organization_id = 'org_cli' GROUP BY user_id"],
+                            env=env, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split("│")[0].strip() == "user_id"
+    assert [cell.strip() for cell in lines[2].split("│")] == ["ü", "4"]
+    assert lines[-1] == "1 row"
+    bad = subprocess.run([str(PERCH), "sql", "--url", server.url, "SELECT nope FROM app_events"], env=env,
+                         capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 1
+    assert "400" in bad.stderr
+    csv = subprocess.run([str(PERCH), "sql", "--url", server.url, "--format", "csv", "SELECT 1 AS one"], env=env,
+                         capture_output=True, text=True, timeout=30)
+    assert csv.stdout == '"one"\n1\n'
