@@ -25,4 +25,10 @@ struct TableSchema {
   std::string signature() const;
 };
 
+/// The leading plain column names of a ClickHouse sorting key such as "organization_id, timestamp",
+/// "(a, `b`)" or "tuple()", for TableOptions::sorting_key. Stops at the first element that is not a
+/// column of `schema` (an expression such as toDate(ts)): sorting by that prefix is still a valid
+/// order for the whole key's prefix-based pruning.
+std::vector<std::string> sortingKeyColumns(std::string_view sorting_key, const TableSchema& schema);
+
 }  // namespace perch

@@ -387,3 +387,20 @@ TEST(Table, BackgroundThreadSyncsAndFlushesByAge) {
 
 }  // namespace
 }  // namespace perch
+
+namespace perch {
+namespace {
+
+TEST(SortingKeyColumns, TakesTheLeadingPlainColumns) {
+  TableSchema schema;
+  schema.columns = {{"organization_id", DataType(TypeId::kString)}, {"timestamp", DataType(TypeId::kDateTime)}};
+  using Columns = std::vector<std::string>;
+  EXPECT_EQ(sortingKeyColumns("organization_id, timestamp", schema), (Columns{"organization_id", "timestamp"}));
+  EXPECT_EQ(sortingKeyColumns("(`organization_id`,timestamp)", schema), (Columns{"organization_id", "timestamp"}));
+  EXPECT_EQ(sortingKeyColumns("tuple()", schema), Columns{});
+  EXPECT_EQ(sortingKeyColumns("organization_id, toDate(timestamp), timestamp", schema), Columns{"organization_id"});
+  EXPECT_EQ(sortingKeyColumns("", schema), Columns{});
+}
+
+}  // namespace
+}  // namespace perch
