@@ -165,7 +165,8 @@ export interface UsePipeResult<Row> {
 export function usePipe<Row = Record<string, unknown>>(name: string, params?: PipeParams, options: UsePipeOptions = {}): UsePipeResult<Row> {
   const { client, tokenKey, ready } = usePerchToken();
   const { refreshInterval, revalidateOnFocus = true } = options;
-  const enabled = (options.enabled ?? true) && ready;
+  const wanted = options.enabled ?? true;
+  const enabled = wanted && ready;
   const paramsKey = encodeParams(params);
   const key = `${name}?${paramsKey}#${tokenKey}`;
 
@@ -222,7 +223,7 @@ export function usePipe<Row = Record<string, unknown>>(name: string, params?: Pi
   return {
     data: current.data,
     error: current.error,
-    isLoading: enabled && current.data === undefined && current.error === undefined,
+    isLoading: wanted && current.data === undefined && current.error === undefined,
     isValidating: current.validating,
     rateLimit: current.rateLimit,
     refetch,
