@@ -1,6 +1,7 @@
 #include "exec/filter.h"
 
 #include "exec/kernel_loops.h"
+#include "exec/task_pool.h"
 #include "exec/type_rules.h"
 
 namespace perch {
@@ -61,39 +62,70 @@ void collectColumns(const BoundExpr& expr, std::vector<uint8_t>& used) {
 
 }  // namespace
 
-std::optional<Batch> Filter::next() {
-  while (auto batch = input_->next()) {
-    context_.checkDeadline();
-    // The first predicate sees the whole batch; later ones see only the surviving rows of the
-    // columns they read. Every column is gathered once, at the end.
-    std::vector<uint32_t> selection;
-    bool all = true;
-    for (const auto& predicate : predicates_) {
-      if (all) {
-        selection = selectTrueRows(evaluate(*predicate, *batch), batch->rows);
-        all = selection.size() == batch->rows;
-      } else {
-        std::vector<uint8_t> used(batch->columns.size(), 0);
-        collectColumns(*predicate, used);
-        Batch survivors;
-        survivors.rows = selection.size();
-        survivors.columns.resize(batch->columns.size());
-        for (size_t c = 0; c < used.size(); ++c) {
-          if (used[c]) survivors.columns[c] = batch->columns[c]->gather(selection);
-        }
-        const std::vector<uint32_t> kept = selectTrueRows(evaluate(*predicate, survivors), survivors.rows);
-        if (kept.size() != selection.size()) {
-          std::vector<uint32_t> narrowed(kept.size());
-          for (size_t i = 0; i < kept.size(); ++i) narrowed[i] = selection[kept[i]];
-          selection = std::move(narrowed);
-        }
+std::optional<Batch> Filter::filterBatch(Batch batch) const {
+  // The first predicate sees the whole batch; later ones see only the surviving rows of the
+  // columns they read. Every column is gathered once, at the end.
+  std::vector<uint32_t> selection;
+  bool all = true;
+  for (const auto& predicate : predicates_) {
+    if (all) {
+      selection = selectTrueRows(evaluate(*predicate, batch), batch.rows);
+      all = selection.size() == batch.rows;
+    } else {
+      std::vector<uint8_t> used(batch.columns.size(), 0);
+      collectColumns(*predicate, used);
+      Batch survivors;
+      survivors.rows = selection.size();
+      survivors.columns.resize(batch.columns.size());
+      for (size_t c = 0; c < used.size(); ++c) {
+        if (used[c]) survivors.columns[c] = batch.columns[c]->gather(selection);
       }
-      if (!all && selection.empty()) break;
+      const std::vector<uint32_t> kept = selectTrueRows(evaluate(*predicate, survivors), survivors.rows);
+      if (kept.size() != selection.size()) {
+        std::vector<uint32_t> narrowed(kept.size());
+        for (size_t i = 0; i < kept.size(); ++i) narrowed[i] = selection[kept[i]];
+        selection = std::move(narrowed);
+      }
     }
-    if (all) return batch;
-    if (!selection.empty()) return gatherBatch(*batch, selection);
+    if (!all && selection.empty()) break;
   }
-  return std::nullopt;
+  if (all) return batch;
+  if (selection.empty()) return std::nullopt;
+  return gatherBatch(batch, selection);
+}
+
+std::optional<Batch> Filter::next() {
+  if (context_.threads <= 1) {
+    while (auto batch = input_->next()) {
+      context_.checkDeadline();
+      if (auto out = filterBatch(std::move(*batch))) return out;
+    }
+    return std::nullopt;
+  }
+  while (ready_.empty() && !input_done_) {
+    // Pull a few batches per thread (the input is driven by this thread only), filter them in
+    // parallel, keep their order.
+    std::vector<Batch> inputs;
+    const size_t wanted = static_cast<size_t>(context_.threads) * 4;
+    while (inputs.size() < wanted) {
+      auto batch = input_->next();
+      if (!batch) {
+        input_done_ = true;
+        break;
+      }
+      inputs.push_back(std::move(*batch));
+    }
+    context_.checkDeadline();
+    std::vector<std::optional<Batch>> outputs(inputs.size());
+    parallelFor(inputs.size(), context_.threads, [&](size_t i) { outputs[i] = filterBatch(std::move(inputs[i])); });
+    for (auto& output : outputs) {
+      if (output) ready_.push_back(std::move(*output));
+    }
+  }
+  if (ready_.empty()) return std::nullopt;
+  Batch out = std::move(ready_.front());
+  ready_.pop_front();
+  return out;
 }
 
 }  // namespace perch

@@ -1,8 +1,11 @@
 // Filter: keeps the rows where every predicate is true (non-zero and not NULL). Predicates run
 // in order on the surviving rows only, so a selective first conjunct makes the rest cheap. Rows
 // are selected through a selection vector and gathered once per predicate that drops rows.
+// With ExecContext::threads > 1, groups of input batches are filtered in parallel (one task per
+// batch) and returned in input order.
 #pragma once
 
+#include <deque>
 #include <vector>
 
 #include "exec/expression.h"
@@ -18,9 +21,14 @@ class Filter final : public Operator {
   std::optional<Batch> next() override;
 
  private:
+  /// The rows of `batch` that pass; nullopt when none do. Thread-safe (reads only shared state).
+  std::optional<Batch> filterBatch(Batch batch) const;
+
   OperatorPtr input_;
   std::vector<BoundExprPtr> predicates_;
   ExecContext& context_;
+  std::deque<Batch> ready_;  // filtered batches not yet returned (parallel mode)
+  bool input_done_ = false;
 };
 
 /// Positions of the rows where `mask` (a UInt8/number column, Nullable or constant) is true.

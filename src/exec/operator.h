@@ -3,8 +3,9 @@
 // every per-row loop lives in a kernel. ExecContext carries what the whole query shares: the
 // deadline and the scan statistics.
 //
-// Thread-safety: an operator tree is driven by one thread. Parallel execution will run one
-// pipeline per thread over morsels (batches) and merge (aggregate states support merge()).
+// Thread-safety: an operator tree is driven by one thread. Operators whose per-batch work is
+// independent (Filter) fan batches out to ExecContext::threads threads (task_pool.h) and keep the
+// input order; ExecContext counters are only touched by the driving thread.
 #pragma once
 
 #include <chrono>
@@ -20,6 +21,7 @@ struct ExecContext {
   std::chrono::milliseconds timeout{0};
   uint64_t rows_read = 0;
   uint64_t bytes_read = 0;
+  unsigned threads = 1;  // threads a parallel operator may use (morsels: one batch per task)
 
   /// Throws Error(kTimeout) once the deadline has passed.
   void checkDeadline() const;

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "exec/planner.h"
+#include "exec/task_pool.h"
 #include "sql/parser.h"
 
 namespace perch {
@@ -12,6 +13,7 @@ QueryResult executeQuery(std::string_view sql, const Catalog& catalog, const Que
   ExecContext context;
   context.timeout = options.timeout;
   context.deadline = std::chrono::steady_clock::now() + options.timeout;
+  context.threads = options.threads ? options.threads : defaultQueryThreads();
   FunctionContext functions;
   functions.now_seconds = options.now_seconds != 0
                               ? options.now_seconds

@@ -48,6 +48,7 @@ struct QueryOptions {
   int64_t now_seconds = 0;                // value of now()/today(); 0 → real clock at query start
   std::chrono::milliseconds timeout{10000};
   size_t max_result_rows = 10'000'000;
+  unsigned threads = 0;                   // threads for scans/filters; 0 → all hardware threads
 };
 
 struct QueryResult {

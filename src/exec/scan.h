@@ -1,6 +1,7 @@
 // Scan: reads the columns a query needs from a table snapshot, batch by batch, sharing the
 // snapshot's column vectors (no copy) and counting rows_read / bytes_read for exactly the columns
-// it hands out. OneRowSource is the FROM-less source: one row, no columns (`SELECT 1`).
+// it hands out. Stored batches larger than kMorselRows are cut into morsels of kMorselRows rows
+// (copied), the unit of parallel work. OneRowSource is the FROM-less source: one row, no columns (`SELECT 1`).
 #pragma once
 
 #include <vector>
@@ -15,6 +16,9 @@ class Scan final : public Operator {
   Scan(SnapshotPtr snapshot, std::vector<size_t> columns, ExecContext& context)
       : snapshot_(std::move(snapshot)), columns_(std::move(columns)), context_(context) {}
 
+  /// The most rows a scanned batch carries.
+  static constexpr size_t kMorselRows = 8192;
+
   std::optional<Batch> next() override;
 
  private:
@@ -22,6 +26,7 @@ class Scan final : public Operator {
   std::vector<size_t> columns_;  // schema positions, in output order
   ExecContext& context_;
   size_t next_batch_ = 0;
+  size_t next_offset_ = 0;  // row offset inside batches[next_batch_] when it is cut into morsels
 };
 
 class OneRowSource final : public Operator {
