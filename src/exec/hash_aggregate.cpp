@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "exec/kernel_loops.h"
+#include "exec/task_pool.h"
 
 namespace perch {
 
@@ -20,7 +21,6 @@ HashAggregate::HashAggregate(OperatorPtr input, std::vector<BoundExprPtr> keys, 
   size_t fixed_width = 0;
   bool all_fixed = true;
   for (const auto& key : keys_) {
-    key_columns_.push_back(makeEmptyColumn(key->type));
     const size_t width = key->type.fixedWidth();
     if (width == 0) all_fixed = false;
     fixed_width += width;
@@ -29,7 +29,7 @@ HashAggregate::HashAggregate(OperatorPtr input, std::vector<BoundExprPtr> keys, 
     method_ = Method::kNone;
   } else if (keys_.size() == 1 && all_fixed && fixed_width <= 2) {
     method_ = Method::kDirect16;
-    direct_.assign(size_t{1} << (8 * fixed_width), FlatHashMap<uint64_t>::kEmpty);
+    direct_size_ = size_t{1} << (8 * fixed_width);
   } else if (keys_.size() == 1 && all_fixed && fixed_width <= 8) {
     method_ = Method::kFixed64;
   } else if (all_fixed && fixed_width <= 16) {
@@ -39,30 +39,45 @@ HashAggregate::HashAggregate(OperatorPtr input, std::vector<BoundExprPtr> keys, 
   } else {
     method_ = Method::kSerialized;
   }
+  addPartial();
+}
+
+HashAggregate::Partial& HashAggregate::addPartial() {
+  auto partial = std::make_unique<Partial>();
+  for (const auto& key : keys_) partial->key_columns.push_back(makeEmptyColumn(key->type));
+  if (method_ == Method::kDirect16) partial->direct.assign(direct_size_, FlatHashMap<uint64_t>::kEmpty);
+  partials_.push_back(std::move(partial));
+  return *partials_.back();
 }
 
 HashAggregate::~HashAggregate() {
   for (size_t a = 0; a < aggregates_.size(); ++a) {
     if (aggregates_[a].function->hasTrivialDestructor()) continue;
-    for (char* state : group_states_) aggregates_[a].function->destroy(state + state_offsets_[a]);
+    for (const auto& partial : partials_) {
+      for (char* state : partial->group_states) aggregates_[a].function->destroy(state + state_offsets_[a]);
+    }
   }
 }
 
-uint32_t HashAggregate::newGroup(const std::vector<ColumnPtr>& keys, size_t row) {
-  char* state = arena_.allocate(std::max<size_t>(state_size_, 1), state_align_);
+uint32_t HashAggregate::newGroup(Partial& partial, const std::vector<ColumnPtr>& keys, size_t row) const {
+  char* state = partial.arena.allocate(std::max<size_t>(state_size_, 1), state_align_);
   for (size_t a = 0; a < aggregates_.size(); ++a) aggregates_[a].function->create(state + state_offsets_[a]);
-  group_states_.push_back(state);
-  for (size_t k = 0; k < keys.size(); ++k) key_columns_[k]->appendRange(*keys[k], row, 1);
-  return static_cast<uint32_t>(group_states_.size() - 1);
+  partial.group_states.push_back(state);
+  for (size_t k = 0; k < keys.size(); ++k) partial.key_columns[k]->appendRange(*keys[k], row, 1);
+  return static_cast<uint32_t>(partial.group_states.size() - 1);
 }
 
-StringKey HashAggregate::storeString(std::string_view bytes, uint64_t hash) {
+namespace {
+
+StringKey storeString(Arena& arena, std::string_view bytes, uint64_t hash) {
   StringKey key;
-  key.data = arena_.copy(bytes.data(), bytes.size());
+  key.data = arena.copy(bytes.data(), bytes.size());
   key.size = static_cast<uint32_t>(bytes.size());
   key.hash = hash;
   return key;
 }
+
+}  // namespace
 
 namespace {
 
@@ -112,12 +127,12 @@ uint64_t bitsOf(T value) {
 
 }  // namespace
 
-void HashAggregate::assignGroups(const std::vector<ColumnPtr>& keys, size_t rows, std::vector<uint32_t>& groups) {
+void HashAggregate::assignGroups(Partial& partial, const std::vector<ColumnPtr>& keys, size_t rows, std::vector<uint32_t>& groups) const {
   groups.resize(rows);
   bool inserted = false;
   switch (method_) {
     case Method::kNone:
-      if (group_states_.empty()) newGroup(keys, 0);
+      if (partial.group_states.empty()) newGroup(partial, keys, 0);
       std::fill(groups.begin(), groups.end(), 0);
       return;
     case Method::kDirect16:
@@ -127,8 +142,8 @@ void HashAggregate::assignGroups(const std::vector<ColumnPtr>& keys, size_t rows
           const T* data = asVector<T>(*keys[0]).data().data();
           for (size_t i = 0; i < rows; ++i) {
             const uint64_t slot = bitsOf(data[i]);
-            uint32_t group = direct_[slot];
-            if (group == FlatHashMap<uint64_t>::kEmpty) group = direct_[slot] = newGroup(keys, i);
+            uint32_t group = partial.direct[slot];
+            if (group == FlatHashMap<uint64_t>::kEmpty) group = partial.direct[slot] = newGroup(partial, keys, i);
             groups[i] = group;
           }
         }
@@ -140,9 +155,9 @@ void HashAggregate::assignGroups(const std::vector<ColumnPtr>& keys, size_t rows
         using T = decltype(tag);
         const T* data = asVector<T>(*keys[0]).data().data();
         for (size_t i = 0; i < rows; ++i) {
-          const uint32_t next = static_cast<uint32_t>(group_states_.size());
-          const uint32_t group = fixed64_.findOrInsert(bitsOf(data[i]), next, inserted);
-          if (inserted) newGroup(keys, i);
+          const uint32_t next = static_cast<uint32_t>(partial.group_states.size());
+          const uint32_t group = partial.fixed64.findOrInsert(bitsOf(data[i]), next, inserted);
+          if (inserted) newGroup(partial, keys, i);
           groups[i] = group;
         }
         return 0;
@@ -163,9 +178,9 @@ void HashAggregate::assignGroups(const std::vector<ColumnPtr>& keys, size_t rows
         offset += key->type().fixedWidth();
       }
       for (size_t i = 0; i < rows; ++i) {
-        const uint32_t next = static_cast<uint32_t>(group_states_.size());
-        const uint32_t group = fixed128_.findOrInsert(packed[i], next, inserted);
-        if (inserted) newGroup(keys, i);
+        const uint32_t next = static_cast<uint32_t>(partial.group_states.size());
+        const uint32_t group = partial.fixed128.findOrInsert(packed[i], next, inserted);
+        if (inserted) newGroup(partial, keys, i);
         groups[i] = group;
       }
       return;
@@ -175,11 +190,11 @@ void HashAggregate::assignGroups(const std::vector<ColumnPtr>& keys, size_t rows
       for (size_t i = 0; i < rows; ++i) {
         const std::string_view value = column.at(i);
         StringKey probe{value.data(), static_cast<uint32_t>(value.size()), hashBytes(value.data(), value.size())};
-        uint32_t group = strings_.find(probe);
+        uint32_t group = partial.strings.find(probe);
         if (group == FlatHashMap<StringKey>::kEmpty) {
-          group = static_cast<uint32_t>(group_states_.size());
-          strings_.findOrInsert(storeString(value, probe.hash), group, inserted);
-          newGroup(keys, i);
+          group = static_cast<uint32_t>(partial.group_states.size());
+          partial.strings.findOrInsert(storeString(partial.arena, value, probe.hash), group, inserted);
+          newGroup(partial, keys, i);
         }
         groups[i] = group;
       }
@@ -187,15 +202,15 @@ void HashAggregate::assignGroups(const std::vector<ColumnPtr>& keys, size_t rows
     }
     case Method::kSerialized:
       for (size_t i = 0; i < rows; ++i) {
-        serialize_buffer_.clear();
-        for (const auto& key : keys) serializeValue(*key, i, serialize_buffer_);
-        StringKey probe{serialize_buffer_.data(), static_cast<uint32_t>(serialize_buffer_.size()),
-                        hashBytes(serialize_buffer_.data(), serialize_buffer_.size())};
-        uint32_t group = strings_.find(probe);
+        partial.serialize_buffer.clear();
+        for (const auto& key : keys) serializeValue(*key, i, partial.serialize_buffer);
+        StringKey probe{partial.serialize_buffer.data(), static_cast<uint32_t>(partial.serialize_buffer.size()),
+                        hashBytes(partial.serialize_buffer.data(), partial.serialize_buffer.size())};
+        uint32_t group = partial.strings.find(probe);
         if (group == FlatHashMap<StringKey>::kEmpty) {
-          group = static_cast<uint32_t>(group_states_.size());
-          strings_.findOrInsert(storeString(serialize_buffer_, probe.hash), group, inserted);
-          newGroup(keys, i);
+          group = static_cast<uint32_t>(partial.group_states.size());
+          partial.strings.findOrInsert(storeString(partial.arena, partial.serialize_buffer, probe.hash), group, inserted);
+          newGroup(partial, keys, i);
         }
         groups[i] = group;
       }
@@ -203,25 +218,38 @@ void HashAggregate::assignGroups(const std::vector<ColumnPtr>& keys, size_t rows
   }
 }
 
-void HashAggregate::consume(const Batch& batch) {
+void HashAggregate::consume(Partial& partial, const Batch& batch) const {
   std::vector<ColumnPtr> keys;
   keys.reserve(keys_.size());
   for (const auto& key : keys_) keys.push_back(evaluateColumn(*key, batch));
   std::vector<uint32_t> groups;
-  assignGroups(keys, batch.rows, groups);
+  assignGroups(partial, keys, batch.rows, groups);
   std::vector<char*> places;
   if (method_ != Method::kNone) {
     places.resize(batch.rows);
-    for (size_t i = 0; i < batch.rows; ++i) places[i] = group_states_[groups[i]];
+    for (size_t i = 0; i < batch.rows; ++i) places[i] = partial.group_states[groups[i]];
   }
   std::vector<ColumnPtr> args;
   for (size_t a = 0; a < aggregates_.size(); ++a) {
     args.clear();
     for (const auto& arg : aggregates_[a].args) args.push_back(evaluateColumn(*arg, batch));
     if (method_ == Method::kNone) {
-      aggregates_[a].function->addBatchSingle(group_states_[0] + state_offsets_[a], args, batch.rows, nullptr);
+      aggregates_[a].function->addBatchSingle(partial.group_states[0] + state_offsets_[a], args, batch.rows, nullptr);
     } else {
       aggregates_[a].function->addBatch(places.data(), state_offsets_[a], args, batch.rows, nullptr);
+    }
+  }
+}
+
+void HashAggregate::mergeInto(Partial& into, Partial& from) const {
+  const size_t groups = from.group_states.size();
+  if (groups == 0) return;
+  const std::vector<ColumnPtr> keys(from.key_columns.begin(), from.key_columns.end());
+  std::vector<uint32_t> targets;
+  assignGroups(into, keys, groups, targets);
+  for (size_t g = 0; g < groups; ++g) {
+    for (size_t a = 0; a < aggregates_.size(); ++a) {
+      aggregates_[a].function->merge(into.group_states[targets[g]] + state_offsets_[a], from.group_states[g] + state_offsets_[a]);
     }
   }
 }
@@ -229,21 +257,48 @@ void HashAggregate::consume(const Batch& batch) {
 std::optional<Batch> HashAggregate::next() {
   if (done_) return std::nullopt;
   done_ = true;
-  while (auto batch = input_->next()) {
-    context_.checkDeadline();
-    consume(*batch);
+  const unsigned threads = std::max(1u, context_.threads);
+  if (threads == 1) {
+    while (auto batch = input_->next()) {
+      context_.checkDeadline();
+      consume(*partials_[0], *batch);
+    }
+  } else {
+    // Morsel-driven: pull a few batches per thread (the input is driven by this thread only);
+    // thread t aggregates batches t, t + threads, ... into its own partial table.
+    while (partials_.size() < threads) addPartial();
+    bool input_done = false;
+    while (!input_done) {
+      std::vector<Batch> inputs;
+      while (inputs.size() < static_cast<size_t>(threads) * 4) {
+        auto batch = input_->next();
+        if (!batch) {
+          input_done = true;
+          break;
+        }
+        inputs.push_back(std::move(*batch));
+      }
+      context_.checkDeadline();
+      if (inputs.empty()) break;
+      const size_t tasks = std::min<size_t>(threads, inputs.size());
+      parallelFor(tasks, threads, [&](size_t t) {
+        for (size_t i = t; i < inputs.size(); i += tasks) consume(*partials_[t], inputs[i]);
+      });
+    }
+    for (size_t p = 1; p < partials_.size(); ++p) mergeInto(*partials_[0], *partials_[p]);
   }
+  Partial& result = *partials_[0];
   // Aggregation without GROUP BY returns one row even for empty input (count() = 0).
-  if (method_ == Method::kNone && group_states_.empty()) newGroup({}, 0);
-  const size_t groups = group_states_.size();
+  if (method_ == Method::kNone && result.group_states.empty()) newGroup(result, {}, 0);
+  const size_t groups = result.group_states.size();
   if (groups == 0) return std::nullopt;
   Batch out;
   out.rows = groups;
-  for (auto& key : key_columns_) out.columns.push_back(key);
+  for (auto& key : result.key_columns) out.columns.push_back(key);
   for (size_t a = 0; a < aggregates_.size(); ++a) {
     auto column = makeEmptyColumn(aggregates_[a].function->resultType());
     column->reserve(groups);
-    for (char* state : group_states_) aggregates_[a].function->insertResult(state + state_offsets_[a], *column);
+    for (char* state : result.group_states) aggregates_[a].function->insertResult(state + state_offsets_[a], *column);
     out.columns.push_back(std::move(column));
   }
   return out;

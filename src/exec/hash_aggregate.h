@@ -5,9 +5,13 @@
 // Each input batch is mapped to group numbers first, then every aggregate adds the whole batch
 // through its inlined loop (AggregateFunction::addBatch). States live in an arena; keys are
 // copied once per new group. Output: key columns, then one column per aggregate, groups in
-// first-seen order. DISTINCT is a HashAggregate with every column as a key and no aggregates.
+// first-seen order (with one thread; in parallel, per-thread partial tables are merged and the
+// order is unspecified, as in ClickHouse). DISTINCT is a HashAggregate with every column as a key
+// and no aggregates.
 #pragma once
 
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "exec/aggregate_function.h"
@@ -33,10 +37,25 @@ class HashAggregate final : public Operator {
  private:
   enum class Method { kNone, kDirect16, kFixed64, kFixed128, kString, kSerialized };
 
-  void consume(const Batch& batch);
-  void assignGroups(const std::vector<ColumnPtr>& keys, size_t rows, std::vector<uint32_t>& groups);
-  uint32_t newGroup(const std::vector<ColumnPtr>& keys, size_t row);
-  StringKey storeString(std::string_view bytes, uint64_t hash);
+  /// One thread's hash table, keys and states. With ExecContext::threads > 1, input batches are
+  /// spread over one Partial per thread and the partials are merged into the first at the end.
+  struct Partial {
+    Arena arena;
+    std::vector<char*> group_states;
+    std::vector<MutableColumnPtr> key_columns;
+    std::vector<uint32_t> direct;  // kDirect16: group per key value
+    FlatHashMap<uint64_t> fixed64;
+    FlatHashMap<Key128> fixed128;
+    FlatHashMap<StringKey> strings;
+    std::string serialize_buffer;
+  };
+
+  Partial& addPartial();
+  void consume(Partial& partial, const Batch& batch) const;
+  void assignGroups(Partial& partial, const std::vector<ColumnPtr>& keys, size_t rows, std::vector<uint32_t>& groups) const;
+  uint32_t newGroup(Partial& partial, const std::vector<ColumnPtr>& keys, size_t row) const;
+  /// Folds the groups of `from` into `into` (find or create each key, merge the states).
+  void mergeInto(Partial& into, Partial& from) const;
 
   OperatorPtr input_;
   std::vector<BoundExprPtr> keys_;
@@ -45,18 +64,11 @@ class HashAggregate final : public Operator {
   Method method_ = Method::kNone;
   bool done_ = false;
 
-  Arena arena_;
   std::vector<size_t> state_offsets_;
   size_t state_size_ = 0;
   size_t state_align_ = 8;
-  std::vector<char*> group_states_;
-  std::vector<MutableColumnPtr> key_columns_;
-
-  std::vector<uint32_t> direct_;  // kDirect16: group per key value
-  FlatHashMap<uint64_t> fixed64_;
-  FlatHashMap<Key128> fixed128_;
-  FlatHashMap<StringKey> strings_;
-  std::string serialize_buffer_;
+  size_t direct_size_ = 0;
+  std::vector<std::unique_ptr<Partial>> partials_;
 };
 
 }  // namespace perch
