@@ -5,6 +5,7 @@
 // without expected rows. Output on stdout, per query in order:
 //   #<n> ok <rows>       followed by <rows> TSV lines (ClickHouse TabSeparated escaping)
 //   #<n> error <message> (one line) when the query fails
+// Tables are stored in batches of 50 rows so that multi-batch and parallel paths run.
 // Exit status 0 unless the input itself is malformed. No gtest dependency.
 #include <iostream>
 
@@ -26,7 +27,7 @@ int main(int argc, char** argv) {
   for (const auto& block : blocks) {
     if (block.is_load) {
       try {
-        sqllogic::addTable(catalog, block.table);
+        sqllogic::addTable(catalog, block.table, 50);
       } catch (const std::exception& error) {
         std::cerr << "sql_oracle: cannot load " << block.table.name << ": " << error.what() << "\n";
         return 2;

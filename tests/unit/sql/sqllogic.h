@@ -23,6 +23,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -245,10 +246,16 @@ inline Batch loadRows(const TableSchema& schema, const std::vector<std::string>&
   return batch;
 }
 
-inline void addTable(testing::FixtureCatalog& catalog, const TableBlock& table) {
+/// Loads `table` in batches of at most `batch_rows` rows (several batches exercise the parallel
+/// operators and the merging of their partial results).
+inline void addTable(testing::FixtureCatalog& catalog, const TableBlock& table, size_t batch_rows = SIZE_MAX) {
   TableSchema schema = parseSchema(table.schema);
   std::vector<Batch> batches;
-  if (!table.rows.empty()) batches.push_back(loadRows(schema, table.rows));
+  for (size_t begin = 0; begin < table.rows.size(); begin += batch_rows) {
+    const size_t end = std::min(table.rows.size(), begin + std::min(batch_rows, table.rows.size() - begin));
+    batches.push_back(loadRows(schema, std::vector<std::string>(table.rows.begin() + static_cast<std::ptrdiff_t>(begin),
+                                                                table.rows.begin() + static_cast<std::ptrdiff_t>(end))));
+  }
   catalog.addTable(table.name, std::move(schema), std::move(batches));
 }
 
