@@ -68,6 +68,30 @@ Datum compareStrings(const Datum& a, const Datum& b, size_t rows) {
     const size_t length = value.size();
     uint64_t begin = 0;
     constexpr bool kWantEqual = std::is_same_v<Op, EqualsOp>;
+    if (length > 0 && length <= 8) {
+      // Short literals (ids, codes, types): one masked 8-byte load per row, no memcmp call. The
+      // load may read past the row into the next ones; only the last rows near the end of the
+      // buffer fall back to memcmp.
+      uint64_t target = 0;
+      std::memcpy(&target, value.data(), length);
+      const uint64_t mask = length == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * length)) - 1;
+      const char* limit = chars + column.chars().size();
+      for (size_t i = 0; i < n; ++i) {
+        const uint64_t end = offsets[i];
+        const char* data = chars + begin;
+        bool equal;
+        if (data + 8 <= limit) {
+          uint64_t word;
+          std::memcpy(&word, data, 8);
+          equal = (end - begin == length) & ((word & mask) == target);
+        } else {
+          equal = end - begin == length && std::memcmp(data, value.data(), length) == 0;
+        }
+        out[i] = equal == kWantEqual;
+        begin = end;
+      }
+      return Datum{std::make_shared<ColumnVector<uint8_t>>(kUInt8Type, std::move(out)), constant};
+    }
     // Length, then last and first byte, reject most rows before memcmp (values often share a prefix).
     const char last = length ? value[length - 1] : '\0';
     const char first = length ? value[0] : '\0';

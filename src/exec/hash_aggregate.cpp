@@ -186,17 +186,52 @@ void HashAggregate::assignGroups(Partial& partial, const std::vector<ColumnPtr>&
       return;
     }
     case Method::kString: {
+      // Keys of up to 15 bytes (event types, ids, codes: nearly all GROUP BY strings) are packed
+      // with their length into 16 bytes and looked up in the fixed-width table — no hashing of
+      // bytes, no memcmp. Longer keys go to the string table; a key always lands in the same one.
       const auto& column = asString(*keys[0]);
+      const uint64_t* offsets = column.offsets().data();
+      const char* chars = column.chars().data();
+      const char* limit = chars + column.chars().size();
+      uint64_t begin = 0;
       for (size_t i = 0; i < rows; ++i) {
-        const std::string_view value = column.at(i);
-        StringKey probe{value.data(), static_cast<uint32_t>(value.size()), hashBytes(value.data(), value.size())};
-        uint32_t group = partial.strings.find(probe);
-        if (group == FlatHashMap<StringKey>::kEmpty) {
-          group = static_cast<uint32_t>(partial.group_states.size());
-          partial.strings.findOrInsert(storeString(partial.arena, value, probe.hash), group, inserted);
-          newGroup(partial, keys, i);
+        const uint64_t end = offsets[i];
+        const size_t size = end - begin;
+        const char* data = chars + begin;
+        uint32_t group;
+        if (size <= 15) {
+          Key128 packed;
+          if (data + 16 <= limit) {
+            std::memcpy(&packed.low, data, 8);
+            std::memcpy(&packed.high, data + 8, 8);
+            if (size < 8) {
+              packed.low &= size == 0 ? 0 : (~uint64_t{0} >> (64 - 8 * size));
+              packed.high = 0;
+            } else {
+              packed.high &= size == 8 ? 0 : (~uint64_t{0} >> (64 - 8 * (size - 8)));
+            }
+          } else {
+            char bytes[16] = {};
+            for (size_t k = 0; k < size; ++k) bytes[k] = data[k];
+            std::memcpy(&packed.low, bytes, 8);
+            std::memcpy(&packed.high, bytes + 8, 8);
+          }
+          packed.high |= static_cast<uint64_t>(size) << 56;
+          const uint32_t next = static_cast<uint32_t>(partial.group_states.size());
+          group = partial.fixed128.findOrInsert(packed, next, inserted);
+          if (inserted) newGroup(partial, keys, i);
+        } else {
+          const std::string_view value(data, size);
+          StringKey probe{value.data(), static_cast<uint32_t>(value.size()), hashBytes(value.data(), value.size())};
+          group = partial.strings.find(probe);
+          if (group == FlatHashMap<StringKey>::kEmpty) {
+            group = static_cast<uint32_t>(partial.group_states.size());
+            partial.strings.findOrInsert(storeString(partial.arena, value, probe.hash), group, inserted);
+            newGroup(partial, keys, i);
+          }
         }
         groups[i] = group;
+        begin = end;
       }
       return;
     }
