@@ -239,12 +239,35 @@ ColumnPtr ExpressionBinder::bindConstant(const Expr& expr, std::string_view what
 BoundExprPtr ExpressionBinder::bindArray(const Expr& expr, const BindScope& scope) {
   std::vector<BoundExprPtr> elements;
   std::vector<DataType> types;
+  bool all_constant = true;
   for (const auto& arg : expr.args) {
     elements.push_back(bind(*arg, scope));
-    if (elements.back()->kind != BoundExpr::Kind::kConstant) throwBadRequest("Only constant arrays are supported yet, at " + where(expr));
+    all_constant &= elements.back()->kind == BoundExpr::Kind::kConstant;
     types.push_back(elements.back()->type);
   }
   const DataType element_type = types.empty() ? DataType(TypeId::kUInt8) : leastSupertype(types, "array elements");
+  if (!all_constant) {
+    // [a, b, ...] over columns: per batch, the element columns (converted to the common type)
+    // are interleaved row by row.
+    auto bound = std::make_shared<BoundExpr>();
+    bound->kind = BoundExpr::Kind::kFunction;
+    bound->type = DataType::array(element_type);
+    bound->name = "array";
+    bound->args = elements;
+    bound->kernel = [element_type](std::span<const Datum> args, size_t rows) {
+      std::vector<ColumnPtr> columns;
+      for (const Datum& arg : args) columns.push_back(castDatum(arg, element_type).column);
+      auto array = std::make_shared<ColumnArray>(DataType::array(element_type));
+      array->elements().reserve(rows * columns.size());
+      array->reserve(rows);
+      for (size_t row = 0; row < rows; ++row) {
+        for (size_t c = 0; c < columns.size(); ++c) array->elements().appendRange(*columns[c], args[c].is_constant ? 0 : row, 1);
+        array->finishRow();
+      }
+      return Datum{array, false};
+    };
+    return bound;
+  }
   auto array = std::make_shared<ColumnArray>(DataType::array(element_type));
   for (const auto& element : elements) {
     ColumnPtr value = castColumn(element->constant, element_type);

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "exec/aggregate_function.h"
+#include "exec/array_join.h"
 #include "exec/cast.h"
 #include "exec/filter.h"
 #include "exec/hash_aggregate.h"
@@ -229,7 +230,7 @@ Planner::Source Planner::planTableName(const TableExpression& table, const Query
 }
 
 Planner::Source Planner::planSource(const SelectQuery& query, const QueryText& text, const RequiredColumns& required) {
-  if (query.array_join) throwBadRequest("ARRAY JOIN is not supported yet" + text.note);
+  if (query.array_join && !query.from) throwBadRequest("ARRAY JOIN needs a FROM clause" + text.note);
   if (!query.from) {
     Source source;
     source.op = std::make_unique<OneRowSource>();
@@ -243,10 +244,39 @@ Planner::Source Planner::planSource(const SelectQuery& query, const QueryText& t
       if (join.on) collectIdentifiers(*join.on, *side_required, star);
       for (const auto& column : join.using_columns) collectIdentifiers(*column, *side_required, star);
     }
+    if (query.array_join) {
+      bool star = false;
+      for (const auto& expr : query.array_join->exprs) collectIdentifiers(*expr, *side_required, star);
+    }
   }
   Source source = planTableExpression(*query.from, text, side_required);
   for (const auto& join : query.joins) source = planJoin(std::move(source), join, text, side_required);
+  if (query.array_join) source = planArrayJoin(std::move(source), *query.array_join, text);
   return source;
+}
+
+Planner::Source Planner::planArrayJoin(Source input, const ArrayJoinClause& clause, const QueryText& text) {
+  ExpressionBinder binder(functions_, text.sql, text.note, [this, &text](const SelectQuery& subquery, std::vector<DataType>& types) {
+    return runSubquery(subquery, text, types);
+  });
+  const BindScope scope{&input.columns, nullptr, "ARRAY JOIN"};
+  std::vector<BoundExprPtr> arrays;
+  Source output;
+  output.columns = input.columns;
+  for (const auto& expr : clause.exprs) {
+    BoundExprPtr array = binder.bind(*expr, scope);
+    if (!array->type.isArray()) {
+      throwBadRequest("ARRAY JOIN requires an array argument, got " + array->type.name() + " at " + binder.where(*expr));
+    }
+    // `ARRAY JOIN arr` replaces the column arr by its elements; `ARRAY JOIN expr AS x` adds x.
+    const bool replaces = expr->alias.empty() && expr->kind == ExprKind::kIdentifier;
+    const std::string name = expr->alias.empty() ? columnName(*expr) : expr->alias;
+    if (replaces && array->kind == BoundExpr::Kind::kColumn) output.columns[array->column].visibility = ScopeColumn::Visibility::kUsingKey;
+    output.columns.push_back({name, replaces ? input.columns[array->column].qualifier : "", array->type.nested()});
+    arrays.push_back(std::move(array));
+  }
+  output.op = std::make_unique<ArrayJoin>(std::move(input.op), std::move(arrays), clause.left, context_);
+  return output;
 }
 
 Planner::Source Planner::planTableExpression(const TableExpression& table, const QueryText& text, const RequiredColumns& required) {

@@ -58,6 +58,8 @@ class Planner {
   Source planTableExpression(const TableExpression& table, const QueryText& text, const RequiredColumns& required);
   /// `left` JOIN `join.table` (join_planner.cpp): keys from USING or the equalities of ON.
   Source planJoin(Source left, const JoinClause& join, const QueryText& text, const RequiredColumns& required);
+  /// `input` ARRAY JOIN `clause`: element columns appended; a joined column name now means its elements.
+  Source planArrayJoin(Source input, const ArrayJoinClause& clause, const QueryText& text);
   Batch runSubquery(const SelectQuery& query, const QueryText& text, std::vector<DataType>& types);
 
   const Catalog& catalog_;
