@@ -664,10 +664,8 @@ AggregateFunctionPtr createAggregateFunction(std::string_view name, std::span<co
     any_nullable |= type.isNullable();
     plain.push_back(removeLowCardinality(removeNullable(type)));
   }
-  // min/max/any keep the argument's type, LowCardinality included.
-  if (!plain.empty() && (canonical == "min" || canonical == "max" || canonical == "any" || canonical == "anyLast")) {
-    plain[0] = removeNullable(arg_types[0]);
-  }
+  // Arguments lose LowCardinality (ClickHouse's aggregate functions see the nested type), so
+  // min/max/any of a LowCardinality(String) column are String.
   AggregateFunctionPtr function = definition->create(plain, parameters);
   if (any_nullable) function = std::make_shared<NullableAdapter>(std::move(function), definition->nullable_result);
   return function;

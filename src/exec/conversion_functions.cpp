@@ -1,5 +1,5 @@
-// toInt8..toUInt64, toFloat32/64, toString, toDate, toDateTime, toBool, CAST and the *OrZero /
-// *OrNull variants. All are thin resolvers over castColumn (cast.h), so `toInt32('5')` with a
+// toInt8..toUInt64, toFloat32/64, toString, toDate, toDateTime, toBool, CAST, toTypeName and the
+// *OrZero / *OrNull variants. All are thin resolvers over castColumn (cast.h), so `toInt32('5')` with a
 // literal folds to a constant at bind time.
 #include "common/error.h"
 #include "exec/cast.h"
@@ -45,6 +45,20 @@ FunctionDefinition castFunction() {
   return definition;
 }
 
+// toTypeName(x): the ClickHouse name of x's type, a constant.
+FunctionDefinition toTypeName() {
+  FunctionDefinition definition;
+  definition.null_handling = NullHandling::kCustom;
+  definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
+    checkArgumentCount("toTypeName", args, 1, 1);
+    const std::string name = isNothing(args[0].type) ? "Nullable(Nothing)" : args[0].type.name();
+    return ResolvedFunction{DataType(TypeId::kString), [name](std::span<const Datum>, size_t) {
+                              return Datum{makeStringConstant(name), true};
+                            }};
+  };
+  return definition;
+}
+
 }  // namespace
 
 void registerConversionFunctions(FunctionRegistry& registry) {
@@ -69,6 +83,7 @@ void registerConversionFunctions(FunctionRegistry& registry) {
   registry.alias("toBoolean", "toBool");
   registry.add("CAST", castFunction(), true);
   registry.alias("_CAST", "CAST");
+  registry.add("toTypeName", toTypeName());
 }
 
 }  // namespace perch

@@ -72,6 +72,8 @@ DataType arithmeticResultType(ArithmeticOp op, const DataType& a_in, const DataT
       return integerType(any_signed, nextSize(max_size));
     case ArithmeticOp::kMinus:
       if (any_float) return DataType(TypeId::kFloat64);
+      // Date - Date and DateTime - DateTime are Int32 in ClickHouse (days or seconds apart).
+      if (isDateOrDateTime(removeNullable(a_in)) && isDateOrDateTime(removeNullable(b_in))) return DataType(TypeId::kInt32);
       return integerType(true, nextSize(max_size));
     case ArithmeticOp::kIntDiv:
       if (any_float) return DataType(TypeId::kInt64);
