@@ -102,51 +102,75 @@ HttpResponse Router::handlePipe(HttpRequest& request, std::string_view pipe_name
   return response;
 }
 
-HttpResponse Router::handlePipeList(HttpRequest& request) {
-  const auth::Principal principal = authenticate(request, workspace_);
-  std::string body = "{\"pipes\":[";
-  bool first = true;
-  for (const auto& [name, pipe] : workspace_.project().pipes) {
-    if (!principal.hasScope(auth::ScopeType::kPipesRead, name)) continue;
-    if (!first) body.push_back(',');
-    first = false;
+namespace {
+
+void appendPipeJson(const project::Pipe& pipe, std::string& body) {
+  body.append("{\"name\":");
+  appendJsonString(pipe.name, body);
+  body.append(",\"description\":");
+  appendJsonString(pipe.description, body);
+  body.append(",\"type\":");
+  appendJsonString(pipe.type, body);
+  body.append(",\"endpoint\":");
+  appendJsonString(pipe.nodes.empty() ? "" : pipe.nodes[pipe.endpoint_node].name, body);
+  body.append(",\"nodes\":[");
+  for (size_t i = 0; i < pipe.nodes.size(); ++i) {
+    if (i) body.push_back(',');
     body.append("{\"name\":");
-    appendJsonString(name, body);
+    appendJsonString(pipe.nodes[i].name, body);
     body.append(",\"description\":");
-    appendJsonString(pipe.description, body);
+    appendJsonString(pipe.nodes[i].description, body);
+    body.append("}");
+  }
+  body.append("],\"parameters\":[");
+  const auto parameters = pipe.parameters();
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    const auto& param = parameters[i];
+    if (i) body.push_back(',');
+    body.append("{\"name\":");
+    appendJsonString(param.name, body);
     body.append(",\"type\":");
-    appendJsonString(pipe.type, body);
-    body.append(",\"endpoint\":");
-    appendJsonString(pipe.nodes.empty() ? "" : pipe.nodes[pipe.endpoint_node].name, body);
-    body.append(",\"nodes\":[");
-    for (size_t i = 0; i < pipe.nodes.size(); ++i) {
-      if (i) body.push_back(',');
-      body.append("{\"name\":");
-      appendJsonString(pipe.nodes[i].name, body);
-      body.append("}");
-    }
-    body.append("],\"parameters\":[");
-    const auto parameters = pipe.parameters();
-    for (size_t i = 0; i < parameters.size(); ++i) {
-      const auto& param = parameters[i];
-      if (i) body.push_back(',');
-      body.append("{\"name\":");
-      appendJsonString(param.name, body);
-      body.append(",\"type\":");
-      appendJsonString(param.type, body);
-      body.append(",\"required\":").append(param.required ? "true" : "false");
-      body.append(",\"default\":");
-      if (param.default_value) appendJsonString(*param.default_value, body);
-      else body.append("null");
-      body.append(",\"description\":");
-      appendJsonString(param.description, body);
-      body.append("}");
+    appendJsonString(param.type, body);
+    body.append(",\"required\":").append(param.required ? "true" : "false");
+    body.append(",\"default\":");
+    if (param.default_value) appendJsonString(*param.default_value, body);
+    else body.append("null");
+    body.append(",\"description\":");
+    appendJsonString(param.description, body);
+    body.append(",\"enum\":[");
+    for (size_t k = 0; k < param.enum_values.size(); ++k) {
+      if (k) body.push_back(',');
+      appendJsonString(param.enum_values[k], body);
     }
     body.append("]}");
   }
   body.append("]}");
+}
+
+}  // namespace
+
+HttpResponse Router::handlePipeList(HttpRequest& request) {
+  const auth::Principal principal = authenticate(request, workspace_);
   HttpResponse response;
-  response.body = std::move(body);
+  response.body = "{\"pipes\":[";
+  bool first = true;
+  for (const auto& [name, pipe] : workspace_.project().pipes) {
+    if (!principal.hasScope(auth::ScopeType::kPipesRead, name)) continue;
+    if (!first) response.body.push_back(',');
+    first = false;
+    appendPipeJson(pipe, response.body);
+  }
+  response.body.append("]}");
+  return response;
+}
+
+HttpResponse Router::handlePipeInfo(HttpRequest& request, std::string_view pipe_name) {
+  const auth::Principal principal = authenticate(request, workspace_);
+  const project::Pipe* pipe = workspace_.pipe(pipe_name);
+  if (!pipe) throw Error(ErrorCode::kNotFound, "The pipe '" + std::string(pipe_name.substr(0, 100)) + "' does not exist");
+  requireScope(principal, auth::ScopeType::kPipesRead, pipe->name);
+  HttpResponse response;
+  appendPipeJson(*pipe, response.body);
   return response;
 }
 

@@ -102,7 +102,7 @@ HttpResponse Router::dispatch(HttpRequest& request) {
     if (startsWith(path, "/v0/pipes/")) {
       std::string_view rest = std::string_view(path).substr(10);
       const size_t dot = rest.rfind('.');
-      if (dot == std::string_view::npos) return handlePipe(request, rest, "");
+      if (dot == std::string_view::npos) return handlePipeInfo(request, rest);
       return handlePipe(request, rest.substr(0, dot), rest.substr(dot + 1));
     }
   }

@@ -31,6 +31,7 @@ class Router {
   HttpResponse dispatch(HttpRequest& request);
   HttpResponse handlePipe(HttpRequest& request, std::string_view pipe_name, std::string_view format_name);
   HttpResponse handlePipeList(HttpRequest& request);
+  HttpResponse handlePipeInfo(HttpRequest& request, std::string_view pipe_name);
   HttpResponse handleSql(HttpRequest& request);
   HttpResponse handleEvents(HttpRequest& request);
   HttpResponse handleTokens(HttpRequest& request, std::string_view name);

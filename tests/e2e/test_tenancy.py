@@ -139,3 +139,19 @@ def test_csv_and_ndjson_formats(loaded, events):
     assert len(ndjson.text.strip().split("\n")) == len(expected)
     bad = requests.get(loaded.url + "/v0/pipes/my_api_endpoint.xml", headers={"Authorization": "Bearer " + token})
     assert bad.status_code == 400
+
+
+def test_pipe_parameters_are_listed(loaded):
+    token = make_jwt(claims("org", ORG))
+    listing = requests.get(loaded.url + "/v0/pipes", headers={"Authorization": "Bearer " + token}).json()
+    assert [p["name"] for p in listing["pipes"]] == ["my_api_endpoint"]  # only what the token can read
+    info = requests.get(loaded.url + "/v0/pipes/my_api_endpoint", headers={"Authorization": "Bearer " + token}).json()
+    params = {p["name"]: p for p in info["parameters"]}
+    assert params["organization_id"]["required"] is True
+    assert params["organization_id"]["description"] == "Tenant organization"
+    assert params["start_date"]["type"] == "DateTime"
+    assert info["endpoint"] == "endpoint"
+    top = requests.get(loaded.url + "/v0/pipes/top_event_types", headers=loaded.admin()).json()
+    limit = {p["name"]: p for p in top["parameters"]}["limit"]
+    assert (limit["type"], limit["default"], limit["required"]) == ("Int32", "10", False)
+    assert requests.get(loaded.url + "/v0/pipes/top_event_types", headers={"Authorization": "Bearer " + token}).status_code == 403
