@@ -9,6 +9,8 @@
 #include "exec/cast.h"
 #include "exec/filter.h"
 #include "exec/hash_aggregate.h"
+#include "exec/limit_by.h"
+#include "exec/numbers_source.h"
 #include "exec/project.h"
 #include "exec/scan.h"
 #include "exec/sort.h"
@@ -288,8 +290,21 @@ Planner::Source Planner::planTableExpression(const TableExpression& table, const
     return source;
   }
   if (table.table_function) {
-    throwBadRequest("Table function " + table.table_function->name + " is not supported (at " +
-                    describePosition(text.sql, table.position) + text.note + ")");
+    const Expr& function = *table.table_function;
+    if ((function.name == "numbers" || function.name == "numbers_mt") && !function.args.empty() && function.args.size() <= 2) {
+      ExpressionBinder binder(functions_, text.sql, text.note, [this, &text](const SelectQuery& subquery, std::vector<DataType>& types) {
+        return runSubquery(subquery, text, types);
+      });
+      std::vector<uint64_t> values;
+      for (const auto& arg : function.args) values.push_back(constantToCount(binder.bindConstant(*arg, "numbers()"), "Argument of numbers()"));
+      const uint64_t offset = values.size() == 2 ? values[0] : 0;
+      const uint64_t count = values.back();
+      Source source;
+      source.columns.push_back({"number", table.alias.empty() ? "numbers" : table.alias, DataType(TypeId::kUInt64)});
+      source.op = std::make_unique<NumbersSource>(offset, count, context_);
+      return source;
+    }
+    throwBadRequest("Table function " + function.name + " is not supported (at " + describePosition(text.sql, table.position) + text.note + ")");
   }
   return planTableName(table, text, required);
 }
@@ -298,7 +313,6 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
   context_.checkDeadline();
   std::unique_ptr<SelectQuery> query = original.clone();
   query->union_all.clear();
-  if (query->limit_by_limit) throwBadRequest("LIMIT BY is not supported yet" + text.note);
   for (const auto& element : query->order_by) {
     if (element.with_fill) throwBadRequest("ORDER BY ... WITH FILL is not supported yet" + text.note);
   }
@@ -362,6 +376,10 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
     positional(element.expr);
     expandAliases(element.expr, aliases, expanding);
   }
+  for (auto& key : query->limit_by) {
+    positional(key);
+    expandAliases(key, aliases, expanding);
+  }
   expandAliases(query->where, aliases, expanding);
   expandAliases(query->prewhere, aliases, expanding);
   expandAliases(query->having, aliases, expanding);
@@ -396,6 +414,7 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
   }
   for (const auto& key : query->group_by) collectIdentifiers(*key, needed, other_star);
   for (const auto& element : query->order_by) collectIdentifiers(*element.expr, needed, other_star);
+  for (const auto& key : query->limit_by) collectIdentifiers(*key, needed, other_star);
   RequiredColumns source_required = needed;
   if (star) {
     if (required && !query->distinct) {
@@ -549,6 +568,19 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
     }
     sort_keys.push_back(SortKey{index, element.descending, element.nulls_first.value_or(false)});
   }
+  std::vector<size_t> limit_by_columns;
+  BindScope limit_by_scope = post_scope;
+  limit_by_scope.clause = "LIMIT BY";
+  for (const auto& key : query->limit_by) {
+    const std::string name = columnName(*key);
+    size_t index = std::find(canonical.begin(), canonical.end(), name) - canonical.begin();
+    if (index == canonical.size()) {
+      projections.push_back(binder.bind(*key, limit_by_scope));
+      types.push_back(projections.back()->type);
+      canonical.push_back(name);
+    }
+    limit_by_columns.push_back(index);
+  }
   op = std::make_unique<Project>(std::move(op), projections);
 
   if (query->distinct) {
@@ -564,10 +596,15 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
   const Sort* sort = nullptr;
   if (!sort_keys.empty()) {
     std::optional<uint64_t> keep;
-    if (limit) keep = *limit + offset.value_or(0);
+    if (limit && limit_by_columns.empty()) keep = *limit + offset.value_or(0);
     auto sort_op = std::make_unique<Sort>(std::move(op), types, std::move(sort_keys), keep, context_);
     sort = sort_op.get();
     op = std::move(sort_op);
+  }
+  if (!limit_by_columns.empty()) {
+    const uint64_t per_key = constantToCount(binder.bindConstant(*query->limit_by_limit, "LIMIT BY"), "LIMIT BY");
+    op = std::make_unique<LimitBy>(std::move(op), std::move(limit_by_columns), per_key);
+    sort = nullptr;  // rows_before_limit counts the rows LIMIT BY passes, not the sort's input
   }
   PlannedQuery result;
   if (limit || offset) {

@@ -32,7 +32,8 @@ class ClickHouse:
         self.url = url
 
     def run(self, sql, body=None, database=DATABASE):
-        params = {"database": database, "allow_experimental_low_cardinality_type": "1", "join_default_strictness": "ALL"}
+        params = {"database": database, "allow_experimental_low_cardinality_type": "1", "join_default_strictness": "ALL",
+                  "max_execution_time": "10"}
         if body is not None:
             params["query"] = sql
             data = body.encode()
