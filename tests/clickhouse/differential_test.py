@@ -9,7 +9,7 @@ Date, DateTime, Nullable) with skewed values, extremes and NULLs. The same TSV r
 (Memory tables over HTTP) and to Perch (the sql_oracle executable, which runs Perch's engine over a
 sqllogic-format script). Queries come from a small grammar: filters, expressions, group-bys with
 aggregates and HAVING, DISTINCT, subqueries, UNION ALL, joins, ORDER BY over every output column
-(so LIMIT is deterministic). Results are compared as text, floats with a relative tolerance, rows
+(so LIMIT and LIMIT BY are deterministic). Results are compared as text, floats with a relative tolerance, rows
 order-insensitively when there is no ORDER BY. Queries ClickHouse 18.16 cannot run are skipped and
 counted. The generator avoids the places where 18.16 and current ClickHouse disagree (NULL in
 AND/OR/NOT/if conditions, Date vs DateTime comparison, zero dates), since Perch follows current
@@ -276,6 +276,8 @@ class QueryGenerator:
             return "", False
         order = ", ".join("%s %s" % (item, rng.choice(["ASC", "DESC"])) for item in items)
         limit = ""
+        if rng.random() < 0.2:
+            limit += " LIMIT %d BY %s" % (rng.randint(1, 3), items[0])
         if rng.random() < 0.6:
             limit = " LIMIT %d" % rng.randint(0, 20)
             if rng.random() < 0.3:
