@@ -3,7 +3,7 @@
  * deterministic demo events through the Events API, and stops it after the run.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -45,6 +45,7 @@ export default async function setup(project: TestProject) {
   // A private copy: a concurrent rebuild of build/perch must not swap the binary under the test.
   const copy = join(dataDir, 'perch');
   copyFileSync(binary, copy);
+  chmodSync(copy, 0o755);
   perch = spawn(copy, ['serve', '--project', join(ROOT, 'examples', 'demo'), '--data', join(dataDir, 'data'), '--port', String(port), '--quiet'], {
     env: { ...process.env, PERCH_ADMIN_TOKEN: ADMIN_TOKEN, PERCH_WORKSPACE_ID: WORKSPACE_ID },
     stdio: ['ignore', log, log],
