@@ -189,10 +189,12 @@ DecodeResult EventDecoder::decode(std::string_view body, int64_t now_seconds, st
       auto& target = static_cast<ColumnNullable&>(*quarantine[i]);
       simdjson::dom::element value;
       if (root && navigate(*root, paths_[i], value) && value.type() != simdjson::dom::element_type::NULL_VALUE) {
-        std::string_view text = value.type() == simdjson::dom::element_type::STRING
-                                    ? value.get_string().value_unsafe()
-                                    : std::string_view(simdjson::minify(value));
-        static_cast<ColumnString&>(target.nested()).push(text);
+        auto& strings = static_cast<ColumnString&>(target.nested());
+        if (value.type() == simdjson::dom::element_type::STRING) {
+          strings.push(value.get_string().value_unsafe());
+        } else {
+          strings.push(simdjson::minify(value));  // a temporary std::string: push copies it now
+        }
         target.nullMap().push_back(0);
       } else {
         target.appendNull();
