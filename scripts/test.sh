@@ -18,16 +18,16 @@ rm -rf "$reports"
 mkdir -p "$reports"
 status=0
 
-echo "== build"
+echo "== build (at ${SECONDS}s)"
 if ! bash scripts/build.sh build; then
   echo "build failed"; echo "0 passed, 1 failed"; exit 1
 fi
 
-echo "== unit tests"
+echo "== unit tests (at ${SECONDS}s)"
 (cd build && ctest --output-on-failure -j2 --timeout 300 --output-junit "$reports/unit.xml") || status=1
 
 if [ "${PERCH_SKIP_SANITIZERS:-0}" != "1" ]; then
-  echo "== unit tests under ASan+UBSan"
+  echo "== unit tests under ASan+UBSan (at ${SECONDS}s)"
   if cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPERCH_SANITIZE=ON >/dev/null &&
      cmake --build build-asan -j2; then
     (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -38,7 +38,7 @@ if [ "${PERCH_SKIP_SANITIZERS:-0}" != "1" ]; then
   fi
 fi
 
-echo "== fuzzers (bounded time)"
+echo "== fuzzers (bounded time) (at ${SECONDS}s)"
 if FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash tests/fuzz/run_fuzzers.sh; then
   echo '<testsuite tests="1"><testcase classname="fuzz" name="template_fuzzer"/></testsuite>' > "$reports/fuzz.xml"
 else
@@ -46,8 +46,14 @@ else
   echo '<testsuite tests="1"><testcase classname="fuzz" name="template_fuzzer"><failure message="fuzzer failed"/></testcase></testsuite>' > "$reports/fuzz.xml"
 fi
 
-echo "== end-to-end tests"
+echo "== end-to-end tests (at ${SECONDS}s)"
 "$PYTHON" -m pytest -q tests/e2e --junitxml="$reports/e2e.xml" -p no:cacheprovider || status=1
+if [ -x build-asan/perch ]; then
+  echo "== end-to-end tests against the ASan+UBSan server"
+  PERCH_BINARY="$root/build-asan/perch" ASAN_OPTIONS=detect_leaks=1 \
+    "$PYTHON" -m pytest -q tests/e2e --junitxml="$reports/e2e-asan.xml" -p no:cacheprovider -o junit_suite_name=e2e_asan || status=1
+fi
 
+echo "== all suites finished (at ${SECONDS}s)"
 "$PYTHON" scripts/summarize_tests.py "$reports"/*.xml || status=1
 exit $status
