@@ -91,7 +91,14 @@ std::optional<Batch> Filter::filterBatch(Batch batch) const {
   }
   if (all) return batch;
   if (selection.empty()) return std::nullopt;
-  return gatherBatch(batch, selection);
+  if (needed_.empty()) return gatherBatch(batch, selection);
+  Batch out;
+  out.rows = selection.size();
+  out.columns.resize(batch.columns.size());
+  for (size_t c = 0; c < batch.columns.size(); ++c) {
+    if (c < needed_.size() && needed_[c]) out.columns[c] = batch.columns[c]->gather(selection);
+  }
+  return out;
 }
 
 std::optional<Batch> Filter::next() {

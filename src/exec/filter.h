@@ -20,6 +20,10 @@ class Filter final : public Operator {
 
   std::optional<Batch> next() override;
 
+  /// Only columns with a non-zero entry are gathered into the output; the others become null
+  /// (the planner calls this when it knows every expression evaluated above the filter).
+  void setNeededColumns(std::vector<uint8_t> needed) { needed_ = std::move(needed); }
+
  private:
   /// The rows of `batch` that pass; nullopt when none do. Thread-safe (reads only shared state).
   std::optional<Batch> filterBatch(Batch batch) const;
@@ -27,6 +31,7 @@ class Filter final : public Operator {
   OperatorPtr input_;
   std::vector<BoundExprPtr> predicates_;
   ExecContext& context_;
+  std::vector<uint8_t> needed_;  // empty: all columns
   std::deque<Batch> ready_;  // filtered batches not yet returned (parallel mode)
   bool input_done_ = false;
 };

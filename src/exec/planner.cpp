@@ -80,6 +80,11 @@ void collectAggregates(const Expr& expr, std::vector<const Expr*>& out, bool ins
   for (const auto& arg : expr.args) collectAggregates(*arg, out, inside_aggregate);
 }
 
+void markColumns(const BoundExpr& expr, std::vector<uint8_t>& used) {
+  if (expr.kind == BoundExpr::Kind::kColumn && expr.column < used.size()) used[expr.column] = 1;
+  for (const auto& arg : expr.args) markColumns(*arg, used);
+}
+
 void splitConjunction(const Expr& expr, std::vector<const Expr*>& out) {
   if (expr.kind == ExprKind::kFunction && expr.name == "and" && !expr.window) {
     for (const auto& arg : expr.args) splitConjunction(*arg, out);
@@ -472,6 +477,7 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
   std::vector<ScopeColumn> scope_columns = std::move(source.columns);
 
   // WHERE / PREWHERE, one predicate per conjunct.
+  Filter* where_filter = nullptr;
   std::vector<const Expr*> conjuncts;
   if (query->prewhere) splitConjunction(*query->prewhere, conjuncts);
   if (query->where) splitConjunction(*query->where, conjuncts);
@@ -482,8 +488,13 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
       predicates.push_back(binder.bind(*conjunct, scope));
       checkPredicateType(predicates.back()->type, "WHERE");
     }
-    op = std::make_unique<Filter>(std::move(op), std::move(predicates), context_);
+    auto filter = std::make_unique<Filter>(std::move(op), std::move(predicates), context_);
+    where_filter = filter.get();
+    op = std::move(filter);
   }
+  // Columns the operators above WHERE evaluate: the filter gathers only those.
+  std::vector<uint8_t> used_after_where(scope_columns.size(), 0);
+  const auto markUsed = [&](const BoundExprPtr& expr) { markColumns(*expr, used_after_where); };
 
   // GROUP BY and aggregates.
   std::vector<const Expr*> aggregate_exprs;
@@ -525,6 +536,10 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
       replacements[name] = output.size();
       output.push_back({name, "", call.function->resultType()});
       calls.push_back(std::move(call));
+    }
+    for (const auto& key : keys) markUsed(key);
+    for (const auto& call : calls) {
+      for (const auto& arg : call.args) markUsed(arg);
     }
     op = std::make_unique<HashAggregate>(std::move(op), std::move(keys), std::move(calls), context_);
     scope_columns = std::move(output);
@@ -581,6 +596,10 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
     }
     limit_by_columns.push_back(index);
   }
+  if (!aggregating) {
+    for (const auto& projection : projections) markUsed(projection);
+  }
+  if (where_filter) where_filter->setNeededColumns(std::move(used_after_where));
   op = std::make_unique<Project>(std::move(op), projections);
 
   if (query->distinct) {
