@@ -4,6 +4,7 @@
 # (build/perch, or $PERCH_BINARY). Prints a final "N passed, N failed" line; exit status 0 only
 # when everything passed.
 # Needs: Node.js >= 18 with npm, python3 (the demo data generator), a built build/perch.
+# JUNIT_XML=path also writes a JUnit report there (a failing one if the run could not start).
 set -uo pipefail
 cd "$(dirname "$0")"
 ROOT="$(cd ../.. && pwd)"
@@ -11,6 +12,10 @@ export PERCH_BINARY="${PERCH_BINARY:-$ROOT/build/perch}"
 
 fail() {
   echo "run-tests.sh: $*" >&2
+  if [ -n "${JUNIT_XML:-}" ]; then
+    mkdir -p "$(dirname "$JUNIT_XML")"
+    printf '<testsuite name="clients/js" tests="1" failures="1"><testcase classname="clients/js" name="setup"><failure message="%s"/></testcase></testsuite>\n' "$(echo "$*" | sed 's/[<>&"]/_/g')" > "$JUNIT_XML"
+  fi
   echo "0 passed, 1 failed"
   exit 1
 }
@@ -28,7 +33,9 @@ npm run --silent typecheck || fail "type check of the tests failed"
 [ -f dist/index.js ] && [ -f dist/index.d.ts ] && [ -f dist/react.js ] && [ -f dist/react.d.ts ] || fail "dist/ incomplete"
 
 results="$(mktemp)"
-npx vitest run --reporter=default --reporter=json --outputFile="$results"
+junit=()
+[ -n "${JUNIT_XML:-}" ] && mkdir -p "$(dirname "$JUNIT_XML")" && junit=(--reporter=junit --outputFile.junit="$JUNIT_XML")
+npx vitest run --reporter=default --reporter=json --outputFile.json="$results" "${junit[@]}"
 status=$?
 counts="$(node -e '
   const fs = require("fs");

@@ -7,6 +7,7 @@
 # Prints a final "N passed, N failed" line; exit status 0 only when everything passed.
 # Needs: Node.js >= 20 with npm, python3, Debian's chromium (/usr/bin/chromium or $CHROMIUM_PATH),
 # and a built build/perch (or $PERCH_BINARY).
+# JUNIT_XML=path also writes a JUnit report there (a failing one if the run could not start).
 set -uo pipefail
 cd "$(dirname "$0")"
 ROOT="$(cd ../.. && pwd)"
@@ -15,6 +16,10 @@ export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
 
 fail() {
   echo "run-tests.sh: $*" >&2
+  if [ -n "${JUNIT_XML:-}" ]; then
+    mkdir -p "$(dirname "$JUNIT_XML")"
+    printf '<testsuite name="tests/browser" tests="1" failures="1"><testcase classname="tests/browser" name="setup"><failure message="%s"/></testcase></testsuite>\n' "$(echo "$*" | sed 's/[<>&"]/_/g')" > "$JUNIT_XML"
+  fi
   echo "0 passed, 1 failed"
   exit 1
 }
@@ -36,7 +41,9 @@ npm_ci "$ROOT/tests/browser"
 echo "tests/browser: dependencies and builds took $(( $(date +%s) - start )) s"
 
 log="$(mktemp)"
-node --test --test-reporter=spec dashboard.spec.mjs 2>&1 | tee "$log"
+junit=()
+[ -n "${JUNIT_XML:-}" ] && mkdir -p "$(dirname "$JUNIT_XML")" && junit=(--test-reporter=junit --test-reporter-destination="$JUNIT_XML")
+node --test --test-reporter=spec --test-reporter-destination=stdout "${junit[@]}" dashboard.spec.mjs 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 passed="$(sed -n 's/^ℹ pass \([0-9]*\)$/\1/p' "$log" | tail -1)"
 failed="$(sed -n 's/^ℹ fail \([0-9]*\)$/\1/p' "$log" | tail -1)"
