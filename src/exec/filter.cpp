@@ -1,5 +1,8 @@
 #include "exec/filter.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "exec/kernel_loops.h"
 #include "exec/task_pool.h"
 #include "exec/type_rules.h"
@@ -55,6 +58,9 @@ Batch gatherBatch(const Batch& batch, const std::vector<uint32_t>& selection) {
 
 namespace {
 
+// A later predicate runs over the whole batch when at least 1/kGatherFraction of its rows survived.
+constexpr size_t kGatherFraction = 16;
+
 void collectColumns(const BoundExpr& expr, std::vector<uint8_t>& used) {
   if (expr.kind == BoundExpr::Kind::kColumn) used[expr.column] = 1;
   for (const auto& arg : expr.args) collectColumns(*arg, used);
@@ -71,6 +77,14 @@ std::optional<Batch> Filter::filterBatch(Batch batch) const {
     if (all) {
       selection = selectTrueRows(evaluate(*predicate, batch), batch.rows);
       all = selection.size() == batch.rows;
+    } else if (selection.size() * kGatherFraction >= batch.rows) {
+      // Many rows survive: evaluating over the whole batch is cheaper than gathering the
+      // survivors' values (a string gather copies row by row).
+      const std::vector<uint32_t> passing = selectTrueRows(evaluate(*predicate, batch), batch.rows);
+      std::vector<uint32_t> narrowed;
+      narrowed.reserve(std::min(passing.size(), selection.size()));
+      std::set_intersection(selection.begin(), selection.end(), passing.begin(), passing.end(), std::back_inserter(narrowed));
+      selection = std::move(narrowed);
     } else {
       std::vector<uint8_t> used(batch.columns.size(), 0);
       collectColumns(*predicate, used);

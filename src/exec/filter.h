@@ -1,6 +1,7 @@
 // Filter: keeps the rows where every predicate is true (non-zero and not NULL). Predicates run
-// in order on the surviving rows only, so a selective first conjunct makes the rest cheap. Rows
-// are selected through a selection vector and gathered once per predicate that drops rows.
+// in order; a later one runs over the whole batch while many rows survive (cheaper than gathering
+// them) and over the gathered survivors once few do, so a selective first conjunct makes the rest
+// cheap. Rows are selected through a selection vector and gathered once at the end.
 // With ExecContext::threads > 1, groups of input batches are filtered in parallel (one task per
 // batch) and returned in input order.
 #pragma once
