@@ -7,6 +7,8 @@
  *   PERCH_ADMIN_TOKEN=… PERCH_WORKSPACE_ID=… PERCH_URL=http://127.0.0.1:7181 \
  *     node dev-token-server.mjs [--port 5174] [--host 127.0.0.1] [--static dist]
  *
+ * It listens on loopback only, unless --i-know-this-is-for-development is also given.
+ *
  * Routes
  *   GET  /api/users                 demo users and their organizations (users.json)
  *   POST /api/token {userId, orgId} a JWT exactly like Clerk's template output: the template's claims
@@ -43,6 +45,12 @@ if (!adminToken || !workspaceId) {
 }
 const port = Number(arg('--port', process.env.PORT ?? '5174'));
 const host = arg('--host', '127.0.0.1');
+const loopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
+if (!loopback && !args.includes('--i-know-this-is-for-development')) {
+  console.error(`dev-token-server: refusing to listen on ${host}: it hands out tokens signed with the admin token to anyone.`);
+  console.error('dev-token-server: use a loopback address, or add --i-know-this-is-for-development.');
+  process.exit(2);
+}
 const staticDir = arg('--static', process.env.STATIC_DIR ?? '') ? resolve(arg('--static', process.env.STATIC_DIR ?? '')) : '';
 const perchUrl = process.env.PERCH_URL ?? 'http://127.0.0.1:7181';
 const ttl = Number(process.env.DEV_TOKEN_TTL_SECONDS ?? '60');

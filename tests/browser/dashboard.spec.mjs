@@ -29,6 +29,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const work = mkdtempSync(join(tmpdir(), 'perch-browser-'));
 const children = [];
 let perchUrl;
+let generated = []; // the demo events as generated, to compute expectations without Perch
 let appUrl;
 let browser;
 let page;
@@ -73,7 +74,35 @@ async function adminSql(query) {
   return body.data;
 }
 
-/** What the dashboard should show for an organization, computed from the raw data source. */
+/** The same numbers replayed from generate_events.py's output, independently of Perch. */
+function replay(org, limit) {
+  const mine = generated.filter((e) => e.organization_id === org);
+  const days = new Map();
+  const types = new Map();
+  for (const e of mine) {
+    const day = `${e.timestamp.slice(0, 10)} 00:00:00`;
+    const d = days.get(day) ?? { day, total: 0, events: 0 };
+    d.total += e.value;
+    d.events += 1;
+    days.set(day, d);
+    const t = types.get(e.event_type) ?? { event_type: e.event_type, events: 0, users: new Set(), total: 0 };
+    t.events += 1;
+    t.users.add(e.user_id);
+    t.total += e.value;
+    types.set(e.event_type, t);
+  }
+  const daily = [...days.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
+  const top = [...types.values()]
+    .sort((a, b) => b.events - a.events || (a.event_type < b.event_type ? -1 : 1))
+    .slice(0, limit)
+    .map((t) => ({ event_type: t.event_type, events: t.events, users: t.users.size, total: t.total }));
+  return { daily, top };
+}
+
+/**
+ * What the dashboard should show for an organization: computed with admin SQL over the raw data
+ * source, and checked against a replay of the generated events.
+ */
 async function expected(org, limit = 5) {
   const daily = await adminSql(
     `SELECT toStartOfDay(timestamp) AS day, sum(some_number) AS total, count() AS events FROM app_events WHERE organization_id = '${org}' GROUP BY day ORDER BY day`,
@@ -81,6 +110,8 @@ async function expected(org, limit = 5) {
   const top = await adminSql(
     `SELECT event_type, count() AS events, uniq(user_id) AS users, sum(some_number) AS total FROM app_events WHERE organization_id = '${org}' GROUP BY event_type ORDER BY events DESC, event_type LIMIT ${limit}`,
   );
+  assert.deepEqual({ daily, top }, replay(org, limit), `admin SQL and the replayed events agree for ${org}`);
+  assert.ok(daily.length > 20 && top.length === limit);
   return { daily, top };
 }
 
@@ -156,6 +187,7 @@ before(async () => {
   const events = execFileSync('python3', [join(ROOT, 'examples', 'demo', 'generate_events.py'), '--events', '5000'], { maxBuffer: 64 << 20 });
   const loaded = await fetch(`${perchUrl}/v0/events?name=app_events&wait=true`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` }, body: events });
   assert.deepEqual(await loaded.json(), { successful_rows: 5000, quarantined_rows: 0 });
+  generated = events.toString('utf8').trim().split('\n').map((line) => JSON.parse(line));
 
   const appPort = await freePort();
   appUrl = `http://127.0.0.1:${appPort}`;
@@ -211,6 +243,7 @@ describe('dashboard in Chromium', () => {
     assert.equal(claims.name, 'dashboard_user_alice');
     assert.equal(claims.org_slug, 'acme');
     assert.equal(claims.org_role, 'org:admin');
+    assert.equal(claims.plan, 'pro');
     for (const k of ['iss', 'azp', 'jti']) assert.equal(typeof claims[k], 'string', k);
     assert.equal(claims.exp - claims.iat, TOKEN_TTL);
     assert.equal(claims.nbf, claims.iat - 10);
@@ -254,7 +287,13 @@ describe('dashboard in Chromium', () => {
     }
     assert.equal(await page.locator('[data-testid=bar]').count(), 0);
     assert.equal(await page.locator('[data-testid=top-row]').count(), 0);
-    assert.equal((await tokenClaims()).scopes[0].fixed_params.organization_id, null);
+    const claims = await tokenClaims();
+    assert.equal(claims.scopes[0].fixed_params.organization_id, null);
+    // Clerk writes JSON null for shortcodes without a value.
+    assert.equal(claims.org_slug, null);
+    assert.equal(claims.org_role, null);
+    assert.equal(claims.plan, null);
+    assert.equal(claims.sub, 'user_dave');
     await screenshot('dashboard-dave-no-org');
   });
 
