@@ -81,7 +81,9 @@ async function teardown() {
   if (perch && perch.exitCode === null) {
     const exited = new Promise((r) => perch!.once('exit', r));
     perch.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+    clearTimeout(timer);
     if (perch.exitCode === null) perch.kill('SIGKILL');
   }
   if (dataDir && !process.env.PERCH_KEEP_DATA) rmSync(dataDir, { recursive: true, force: true });
