@@ -18,11 +18,39 @@ std::string_view codecName(Codec codec) {
   return "?";
 }
 
-std::optional<Codec> parseCodec(std::string_view text) {
+namespace {
+
+std::string_view trimSpaces(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  return text;
+}
+
+std::optional<Codec> parseOneCodec(std::string_view text) {
+  text = trimSpaces(text);
   if (text == "NONE") return Codec::kNone;
   if (text == "LZ4" || text == "LZ4HC" || text.starts_with("LZ4HC(")) return Codec::kLZ4;
   if (text == "ZSTD" || text.starts_with("ZSTD(")) return Codec::kZSTD;
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Codec> parseCodec(std::string_view text) {
+  text = trimSpaces(text);
+  if (text.starts_with("CODEC(") && text.ends_with(")")) text = text.substr(6, text.size() - 7);
+  // A chain such as "Delta(4), ZSTD(1)": the last general-purpose codec decides the compression
+  // (the preprocessing codecs are not implemented and are skipped).
+  std::optional<Codec> result;
+  size_t depth = 0, start = 0;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i < text.size() && text[i] == '(') ++depth;
+    if (i < text.size() && text[i] == ')' && depth > 0) --depth;
+    if (i < text.size() && (text[i] != ',' || depth > 0)) continue;
+    if (auto codec = parseOneCodec(text.substr(start, i - start))) result = codec;
+    start = i + 1;
+  }
+  return result;
 }
 
 std::string compressBlock(Codec codec, std::string_view raw) {

@@ -13,7 +13,8 @@ enum class Codec : uint8_t { kNone = 0, kLZ4 = 1, kZSTD = 2 };
 
 /// "NONE", "LZ4" or "ZSTD".
 std::string_view codecName(Codec codec);
-/// Parses a ClickHouse CODEC name such as "LZ4", "ZSTD" or "ZSTD(3)" (level ignored); nullopt otherwise.
+/// The compression of a ClickHouse codec spec such as "ZSTD(3)", "CODEC(Delta, LZ4)" or "LZ4HC"
+/// (levels ignored, preprocessing codecs skipped); nullopt if it names none.
 std::optional<Codec> parseCodec(std::string_view text);
 
 /// Compresses `raw` with `codec`.

@@ -49,6 +49,15 @@ TEST(PartName, FormatsAndParses) {
   EXPECT_FALSE((PartName{1, 10, 1}.covers(PartName{1, 10, 1})));
 }
 
+TEST(Compression, ParsesClickHouseCodecSpecs) {
+  EXPECT_EQ(parseCodec("ZSTD(3)"), Codec::kZSTD);
+  EXPECT_EQ(parseCodec("CODEC(ZSTD(1))"), Codec::kZSTD);
+  EXPECT_EQ(parseCodec("CODEC(Delta(4), LZ4)"), Codec::kLZ4);
+  EXPECT_EQ(parseCodec("NONE"), Codec::kNone);
+  EXPECT_EQ(parseCodec("CODEC(T64)"), std::nullopt);
+  EXPECT_EQ(parseCodec(""), std::nullopt);
+}
+
 TEST(Part, RoundTripsEveryColumnTypeAcrossGranules) {
   ScratchDirectory dir;
   const Batch rows = allTypesBatch(0, 20000);
