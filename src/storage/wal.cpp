@@ -82,7 +82,10 @@ std::unique_ptr<WriteAheadLog> WriteAheadLog::open(const std::filesystem::path& 
   std::vector<std::pair<uint64_t, std::filesystem::path>> segments;
   for (const auto& entry : std::filesystem::directory_iterator(directory)) {
     const std::string name = entry.path().filename().string();
-    if (name.size() != 24 || !name.ends_with(".wal")) continue;
+    if (name.size() != 24 || !name.ends_with(".wal") ||
+        !std::all_of(name.begin(), name.begin() + 20, [](char c) { return c >= '0' && c <= '9'; })) {
+      continue;
+    }
     segments.emplace_back(std::stoull(name.substr(0, 20)), entry.path());
   }
   std::sort(segments.begin(), segments.end());
