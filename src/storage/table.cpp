@@ -189,7 +189,7 @@ void Table::append(Batch batch, Durability durability) {
     if (wal_) {
       if (!failure_.empty()) throwReadOnlyLocked();
       if (buffer_rows_ >= options_.max_buffer_rows) {
-        throw Error(ErrorCode::kUnavailable, "table '" + name_ + "' is receiving data faster than it can write parts (" +
+        throw BackpressureError("table '" + name_ + "' is receiving data faster than it can write parts (" +
                                                  std::to_string(buffer_rows_) + " rows buffered); retry later");
       }
       try {

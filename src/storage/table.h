@@ -36,6 +36,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/error.h"
 #include "storage/compression.h"
 #include "storage/table_schema.h"
 #include "types/column.h"
@@ -64,6 +65,13 @@ class TableSnapshot {
   size_t rows_ = 0;
 };
 using SnapshotPtr = std::shared_ptr<const TableSnapshot>;
+
+/// Ingestion outpaces flushing: the append was refused before anything was written. The server
+/// answers 503 with Retry-After.
+class BackpressureError : public Error {
+ public:
+  explicit BackpressureError(std::string message) : Error(ErrorCode::kUnavailable, std::move(message)) {}
+};
 
 /// What append() waits for before returning.
 enum class Durability {

@@ -318,7 +318,7 @@ TEST(Table, BackpressureRejectsAppendsWhenTheBufferIsFull) {
   try {
     table.append(smallBatch({11}), Durability::kWritten);
     FAIL() << "expected backpressure";
-  } catch (const Error& error) {
+  } catch (const BackpressureError& error) {
     EXPECT_EQ(error.code(), ErrorCode::kUnavailable);
     EXPECT_NE(std::string(error.what()).find("retry later"), std::string::npos);
   }
