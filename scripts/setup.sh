@@ -15,6 +15,8 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev   # libFuzzer targets (tests/fuzz)
   # tests and demo
   python3 python3-pytest python3-requests
+  # browser test of the demo dashboard (tests/browser)
+  chromium fonts-liberation
 )
 
 missing=()
@@ -28,5 +30,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+# Node.js for the TypeScript client and the dashboard. Debian's nodejs/npm only where no node is
+# installed: a newer Node (e.g. from NodeSource, which bundles npm) must not be downgraded.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm
 fi
 echo "setup: all packages present"

@@ -54,6 +54,11 @@ if [ -x build-asan/perch ]; then
     "$PYTHON" -m pytest -q tests/e2e --junitxml="$reports/e2e-asan.xml" -p no:cacheprovider -o junit_suite_name=e2e_asan || status=1
 fi
 
+echo "== JavaScript client (at ${SECONDS}s)"
+JUNIT_XML="$reports/js-client.xml" bash clients/js/run-tests.sh || status=1
+echo "== dashboard in Chromium (at ${SECONDS}s)"
+JUNIT_XML="$reports/browser.xml" bash tests/browser/run-tests.sh || status=1
+
 echo "== all suites finished (at ${SECONDS}s)"
 "$PYTHON" scripts/summarize_tests.py "$reports"/*.xml || status=1
 exit $status
