@@ -1,6 +1,7 @@
 #include "exec/hash_aggregate.h"
 
 #include <cstring>
+#include <mutex>
 
 #include "common/error.h"
 #include "exec/kernel_loops.h"
@@ -299,8 +300,8 @@ std::optional<Batch> HashAggregate::next() {
       consume(*partials_[0], *batch);
     }
   } else {
-    // Morsel-driven: pull a few batches per thread (the input is driven by this thread only);
-    // thread t aggregates batches t, t + threads, ... into its own partial table.
+    // Morsel-driven: pull a few batches per thread (the input is driven by this thread only) and
+    // aggregate them in parallel, each into a partial table.
     while (partials_.size() < threads) addPartial();
     bool input_done = false;
     while (!input_done) {
@@ -315,9 +316,21 @@ std::optional<Batch> HashAggregate::next() {
       }
       context_.checkDeadline();
       if (inputs.empty()) break;
-      const size_t tasks = std::min<size_t>(threads, inputs.size());
-      parallelFor(tasks, threads, [&](size_t t) {
-        for (size_t i = t; i < inputs.size(); i += tasks) consume(*partials_[t], inputs[i]);
+      // One task per batch; a task borrows a partial table no other running task holds (at most
+      // `threads` run at once, and there are that many partials).
+      std::mutex free_mutex;
+      std::vector<size_t> free_partials(partials_.size());
+      for (size_t p = 0; p < free_partials.size(); ++p) free_partials[p] = p;
+      parallelFor(inputs.size(), threads, [&](size_t i) {
+        size_t p;
+        {
+          std::lock_guard lock(free_mutex);
+          p = free_partials.back();
+          free_partials.pop_back();
+        }
+        consume(*partials_[p], inputs[i]);
+        std::lock_guard lock(free_mutex);
+        free_partials.push_back(p);
       });
     }
     for (size_t p = 1; p < partials_.size(); ++p) mergeInto(*partials_[0], *partials_[p]);

@@ -28,47 +28,99 @@ Batch withDefaultRow(const Batch& source, const std::vector<DataType>& types) {
 
 }  // namespace
 
-std::vector<std::string> HashJoin::encodeKeys(const std::vector<BoundExprPtr>& keys, const Batch& batch, std::vector<uint8_t>& valid) const {
-  std::vector<std::string> encoded(batch.rows);
-  valid.assign(batch.rows, 1);
+HashJoin::EncodedKeys HashJoin::encodeKeys(const std::vector<BoundExprPtr>& keys, const Batch& batch) const {
+  EncodedKeys encoded;
+  encoded.valid.assign(batch.rows, 1);
+  encoded.ends.assign(batch.rows, 0);
+  // Column by column into per-row scratch strings would allocate per row; instead compute each
+  // row's bytes column-major into fixed-position slots: first the width of every row, then fill.
+  std::vector<ColumnPtr> columns;
   for (size_t k = 0; k < keys.size(); ++k) {
     ColumnPtr column = evaluateColumn(*keys[k], batch);
     const Column* values = column.get();
-    ColumnPtr holder;
     if (column->type().isNullable()) {
       const auto& nullable = static_cast<const ColumnNullable&>(*column);
-      for (size_t i = 0; i < batch.rows; ++i) valid[i] &= !nullable.nullMap()[i];
+      for (size_t i = 0; i < batch.rows; ++i) encoded.valid[i] &= !nullable.nullMap()[i];
       values = &nullable.nested();
     }
     const DataType& target = spec_.key_types[k];
-    if (!(removeLowCardinality(values->type()) == removeLowCardinality(target))) {
-      holder = castColumn(ColumnPtr(column, values), target);
-      values = holder.get();
-    }
+    ColumnPtr plain(column, values);
+    if (!(removeLowCardinality(values->type()) == removeLowCardinality(target))) plain = castColumn(plain, target);
+    columns.push_back(plain);
+  }
+  std::vector<uint32_t> widths(batch.rows, 0);
+  for (size_t k = 0; k < keys.size(); ++k) {
+    const DataType& target = spec_.key_types[k];
     if (target.isStringLike()) {
-      const auto& strings = asString(*values);
+      const auto& strings = asString(*columns[k]);
+      for (size_t i = 0; i < batch.rows; ++i) widths[i] += static_cast<uint32_t>(strings.at(i).size()) + (keys.size() > 1 ? 4 : 0);
+    } else {
+      for (size_t i = 0; i < batch.rows; ++i) widths[i] += static_cast<uint32_t>(target.fixedWidth());
+    }
+  }
+  uint32_t total = 0;
+  for (size_t i = 0; i < batch.rows; ++i) encoded.ends[i] = total += widths[i];
+  encoded.bytes.resize(total);
+  std::vector<uint32_t> cursor(batch.rows);
+  for (size_t i = 0; i < batch.rows; ++i) cursor[i] = i ? encoded.ends[i - 1] : 0;
+  char* out = encoded.bytes.data();
+  for (size_t k = 0; k < keys.size(); ++k) {
+    const DataType& target = spec_.key_types[k];
+    if (target.isStringLike()) {
+      const auto& strings = asString(*columns[k]);
       for (size_t i = 0; i < batch.rows; ++i) {
         const std::string_view value = strings.at(i);
-        const uint32_t length = static_cast<uint32_t>(value.size());
-        encoded[i].append(reinterpret_cast<const char*>(&length), sizeof(length));
-        encoded[i].append(value);
+        if (keys.size() > 1) {  // a length prefix keeps ('ab','c') apart from ('a','bc')
+          const uint32_t length = static_cast<uint32_t>(value.size());
+          std::memcpy(out + cursor[i], &length, 4);
+          cursor[i] += 4;
+        }
+        std::memcpy(out + cursor[i], value.data(), value.size());
+        cursor[i] += static_cast<uint32_t>(value.size());
       }
     } else {
       dispatchFixed(target, [&](auto tag) {
         using T = decltype(tag);
-        const T* data = asVector<T>(*values).data().data();
+        const T* data = asVector<T>(*columns[k]).data().data();
         for (size_t i = 0; i < batch.rows; ++i) {
           T value = data[i];
           if constexpr (std::is_floating_point_v<T>) {
             if (value == 0) value = 0;  // -0.0 joins with 0.0
           }
-          encoded[i].append(reinterpret_cast<const char*>(&value), sizeof(T));
+          std::memcpy(out + cursor[i], &value, sizeof(T));
+          cursor[i] += sizeof(T);
         }
         return 0;
       });
     }
   }
   return encoded;
+}
+
+uint32_t HashJoin::lookup(std::string_view key, bool insert) {
+  if (key.size() <= 15) {
+    char bytes[16] = {};
+    std::memcpy(bytes, key.data(), key.size());
+    Key128 packed;
+    std::memcpy(&packed.low, bytes, 8);
+    std::memcpy(&packed.high, bytes + 8, 8);
+    packed.high |= static_cast<uint64_t>(key.size()) << 56;
+    if (!insert) {
+      const uint32_t entry = packed_index_.find(packed);
+      return entry == FlatHashMap<Key128>::kEmpty ? kNoEntry : entry;
+    }
+    bool inserted = false;
+    const uint32_t entry = packed_index_.findOrInsert(packed, static_cast<uint32_t>(matches_.size()), inserted);
+    if (inserted) matches_.emplace_back();
+    return entry;
+  }
+  if (!insert) {
+    auto it = long_index_.find(std::string(key));
+    return it == long_index_.end() ? kNoEntry : it->second;
+  }
+  auto [it, inserted] = long_index_.try_emplace(std::string(key), static_cast<uint32_t>(matches_.size()));
+  if (inserted) matches_.emplace_back();
+  return it->second;
 }
 
 void HashJoin::build() {
@@ -81,11 +133,9 @@ void HashJoin::build() {
     left_defaults_ = withDefaultRow(Batch{}, spec_.left_types);
   }
   if (spec_.mode == JoinMode::kCross) return;
-  std::vector<uint8_t> valid;
-  std::vector<std::string> keys = encodeKeys(spec_.right_keys, right, valid);
-  table_.reserve(right.rows);
+  const EncodedKeys keys = encodeKeys(spec_.right_keys, right);
   for (size_t i = 0; i < right.rows; ++i) {
-    if (valid[i]) table_[std::move(keys[i])].push_back(static_cast<uint32_t>(i));
+    if (keys.valid[i]) matches_[lookup(keys.row(i), true)].push_back(static_cast<uint32_t>(i));
   }
   context_.checkDeadline();
 }
@@ -147,8 +197,7 @@ std::optional<Batch> HashJoin::next() {
       break;
     }
     context_.checkDeadline();
-    std::vector<uint8_t> valid;
-    const std::vector<std::string> keys = encodeKeys(spec_.left_keys, *left, valid);
+    const EncodedKeys keys = encodeKeys(spec_.left_keys, *left);
     std::vector<uint32_t> left_rows, right_rows;
     left_rows.reserve(left->rows);
     right_rows.reserve(left->rows);
@@ -156,9 +205,9 @@ std::optional<Batch> HashJoin::next() {
     const uint32_t default_row = static_cast<uint32_t>(right_rows_);
     for (size_t i = 0; i < left->rows; ++i) {
       const std::vector<uint32_t>* matches = nullptr;
-      if (valid[i]) {
-        auto it = table_.find(keys[i]);
-        if (it != table_.end()) matches = &it->second;
+      if (keys.valid[i]) {
+        const uint32_t entry = lookup(keys.row(i), false);
+        if (entry != kNoEntry) matches = &matches_[entry];
       }
       const uint32_t row = static_cast<uint32_t>(i);
       if (spec_.match == JoinMatch::kAnti) {

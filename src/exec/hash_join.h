@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "exec/expression.h"
+#include "exec/hash_table.h"
 #include "exec/operator.h"
 
 namespace perch {
@@ -44,8 +45,17 @@ class HashJoin final : public Operator {
 
  private:
   void build();
-  /// Encoded key per row; `valid[i]` is false when a key of row i is NULL.
-  std::vector<std::string> encodeKeys(const std::vector<BoundExprPtr>& keys, const Batch& batch, std::vector<uint8_t>& valid) const;
+  /// The encoded keys of a batch: all key values of row i are bytes [ends[i-1], ends[i]) of
+  /// `bytes`; `valid[i]` is false when a key of row i is NULL.
+  struct EncodedKeys {
+    std::string bytes;
+    std::vector<uint32_t> ends;
+    std::vector<uint8_t> valid;
+    std::string_view row(size_t i) const { return std::string_view(bytes).substr(i ? ends[i - 1] : 0, ends[i] - (i ? ends[i - 1] : 0)); }
+  };
+  EncodedKeys encodeKeys(const std::vector<BoundExprPtr>& keys, const Batch& batch) const;
+  /// The entry (index into matches_) of an encoded key, or kNoEntry; with `insert`, creates it.
+  uint32_t lookup(std::string_view key, bool insert);
   Batch emit(const Batch& left, const std::vector<uint32_t>& left_rows, const std::vector<uint32_t>& right_rows) const;
   std::optional<Batch> unmatchedRight();
 
@@ -57,7 +67,13 @@ class HashJoin final : public Operator {
   bool right_emitted_ = false;
   Batch right_batch_;                // all right rows plus one row of defaults at index right_rows_
   size_t right_rows_ = 0;
-  std::unordered_map<std::string, std::vector<uint32_t>> table_;  // key -> right rows, in input order
+  // Keys of up to 15 bytes (nearly all: ids, codes, numbers) are packed with their length into
+  // 16 bytes; longer ones are kept as strings. Both map to an entry: the right rows of that key,
+  // in input order.
+  static constexpr uint32_t kNoEntry = UINT32_MAX;
+  FlatHashMap<Key128> packed_index_;
+  std::unordered_map<std::string, uint32_t> long_index_;
+  std::vector<std::vector<uint32_t>> matches_;
   std::vector<uint8_t> right_matched_;                             // RIGHT/FULL
   Batch left_defaults_;                                            // one row of left defaults (RIGHT/FULL)
   // CROSS: the left batch being expanded and the next right row to pair with it.

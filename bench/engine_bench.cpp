@@ -1,0 +1,114 @@
+// Engine micro-benchmarks: endpoint-style queries over an in-memory app_events table, executed
+// through executeQuery with 1 and 2 threads. Prints Google Benchmark's table (time per query).
+//
+//   ./build-sql/engine_bench                          # 2M rows (PERCH_BENCH_ROWS to change)
+//   ./build-sql/engine_bench --benchmark_filter=Daily
+//
+// The table mirrors the `app_events` shape of ARCHITECTURE.md ("What fast means"): tenants with a
+// Zipf-like skew, users, teams, LowCardinality event types, a numeric metric and 90 days of
+// timestamps, in stored batches of 65,536 rows (the scan cuts them into 8,192-row morsels).
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <random>
+#include <string>
+
+#include "exec/query.h"
+#include "types/date_time.h"
+
+namespace perch {
+namespace {
+
+class BenchCatalog : public Catalog {
+ public:
+  SnapshotPtr table(std::string_view name) const override { return name == "app_events" ? table_->snapshot() : nullptr; }
+  std::optional<std::string> view(std::string_view) const override { return std::nullopt; }
+
+  static const BenchCatalog& instance() {
+    static const BenchCatalog catalog;
+    return catalog;
+  }
+
+ private:
+  BenchCatalog() {
+    const char* rows_text = std::getenv("PERCH_BENCH_ROWS");
+    const size_t rows = rows_text ? std::strtoull(rows_text, nullptr, 10) : 2'000'000;
+    TableSchema schema{{{"timestamp", DataType::parse("DateTime")},
+                        {"organization_id", DataType::parse("String")},
+                        {"team_id", DataType::parse("LowCardinality(String)")},
+                        {"user_id", DataType::parse("String")},
+                        {"event_type", DataType::parse("LowCardinality(String)")},
+                        {"some_number", DataType::parse("Int64")}}};
+    table_ = std::make_shared<Table>("app_events", schema);
+    std::mt19937_64 random(7);
+    const uint32_t start = static_cast<uint32_t>(*parseDateTime("2024-01-01 00:00:00"));
+    static const char* kTypes[] = {"page_view", "click", "signup", "purchase", "logout", "search"};
+    constexpr size_t kBatch = 65'536;
+    for (size_t begin = 0; begin < rows; begin += kBatch) {
+      const size_t count = std::min(kBatch, rows - begin);
+      auto timestamp = std::make_shared<ColumnVector<uint32_t>>(schema.columns[0].type);
+      auto organization = std::make_shared<ColumnString>(schema.columns[1].type);
+      auto team = std::make_shared<ColumnString>(schema.columns[2].type);
+      auto user = std::make_shared<ColumnString>(schema.columns[3].type);
+      auto type = std::make_shared<ColumnString>(schema.columns[4].type);
+      auto number = std::make_shared<ColumnVector<int64_t>>(schema.columns[5].type);
+      for (size_t i = 0; i < count; ++i) {
+        // Tenant 1 of 100 is the biggest (Zipf-like: tenant k has weight ~1/k).
+        const double u = std::uniform_real_distribution<double>(0, 1)(random);
+        const size_t tenant = static_cast<size_t>(std::pow(100.0, u));
+        timestamp->data().push_back(start + static_cast<uint32_t>(random() % (90u * 86400u)));
+        organization->push("org_" + std::to_string(tenant));
+        team->push("team_" + std::to_string(random() % 20));
+        user->push("user_" + std::to_string(random() % 5000));
+        type->push(kTypes[random() % 6]);
+        number->data().push_back(static_cast<int64_t>(random() % 1000));
+      }
+      Batch batch;
+      batch.rows = count;
+      batch.columns = {timestamp, organization, team, user, type, number};
+      table_->append(std::move(batch));
+    }
+  }
+
+  std::shared_ptr<Table> table_;
+};
+
+void runQuery(benchmark::State& state, const char* sql) {
+  const BenchCatalog& catalog = BenchCatalog::instance();
+  QueryOptions options;
+  options.threads = static_cast<unsigned>(state.range(0));
+  size_t rows = 0;
+  for (auto _ : state) {
+    QueryResult result = executeQuery(sql, catalog, options);
+    rows = result.rows;
+    benchmark::DoNotOptimize(result);
+  }
+  state.counters["rows"] = static_cast<double>(rows);
+}
+
+#define PERCH_QUERY_BENCH(name, sql) \
+  void name(benchmark::State& state) { runQuery(state, sql); } \
+  BENCHMARK(name)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)
+
+PERCH_QUERY_BENCH(DailyTenantSums,
+                  "SELECT toStartOfDay(timestamp) AS day, sum(some_number) AS total, count() AS events FROM app_events "
+                  "WHERE organization_id = 'org_1' GROUP BY day ORDER BY day");
+PERCH_QUERY_BENCH(TenantWeekByHour,
+                  "SELECT toStartOfHour(timestamp) AS hour, count() FROM app_events WHERE organization_id = 'org_3' "
+                  "AND timestamp >= '2024-02-01 00:00:00' AND timestamp < '2024-02-08 00:00:00' GROUP BY hour ORDER BY hour");
+PERCH_QUERY_BENCH(TenantTopUsers,
+                  "SELECT user_id, count() AS c FROM app_events WHERE organization_id = 'org_1' GROUP BY user_id ORDER BY c DESC LIMIT 10");
+PERCH_QUERY_BENCH(ScanGroupByLowCardinality, "SELECT event_type, count(), sum(some_number) FROM app_events GROUP BY event_type");
+PERCH_QUERY_BENCH(ScanGroupByHighCardinalityTop10,
+                  "SELECT user_id, count() AS c FROM app_events GROUP BY user_id ORDER BY c DESC LIMIT 10");
+PERCH_QUERY_BENCH(ScanQuantilePerTenant,
+                  "SELECT organization_id, quantile(0.95)(some_number) FROM app_events GROUP BY organization_id");
+PERCH_QUERY_BENCH(ScanSum, "SELECT sum(some_number) FROM app_events");
+PERCH_QUERY_BENCH(JoinSmallDimension,
+                  "SELECT plan, count() FROM app_events AS e INNER JOIN (SELECT 'org_1' AS organization_id, 'pro' AS plan UNION ALL "
+                  "SELECT 'org_2', 'free') AS p USING (organization_id) GROUP BY plan");
+
+}  // namespace
+}  // namespace perch
+
+BENCHMARK_MAIN();
