@@ -10,7 +10,8 @@ PACKAGES=(
   libboost-dev          # Asio + Beast (header-only) for the HTTP server
   libssl-dev            # HMAC-SHA256 for JWTs, random bytes for tokens
   libsimdjson-dev       # NDJSON ingestion and JWT payload parsing
-  zlib1g-dev            # gzip request/response bodies
+  zlib1g-dev            # gzip request/response bodies, CRCs
+  liblz4-dev libzstd-dev  # compressed column blocks in parts
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev   # libFuzzer targets (tests/fuzz)
   # tests and demo

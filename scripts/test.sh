@@ -54,6 +54,14 @@ if [ -x build-asan/perch ]; then
     "$PYTHON" -m pytest -q tests/e2e --junitxml="$reports/e2e-asan.xml" -p no:cacheprovider -o junit_suite_name=e2e_asan || status=1
 fi
 
+echo "== crash test: SIGKILL during wait=true ingestion (at ${SECONDS}s)"
+if "$PYTHON" tests/crash/crash_test.py --binary build/perch --cycles 20 --time-budget 120; then
+  echo '<testsuite tests="1"><testcase classname="crash" name="sigkill_cycles"/></testsuite>' > "$reports/crash.xml"
+else
+  status=1
+  echo '<testsuite tests="1"><testcase classname="crash" name="sigkill_cycles"><failure message="acknowledged rows lost or duplicated"/></testcase></testsuite>' > "$reports/crash.xml"
+fi
+
 echo "== JavaScript client (at ${SECONDS}s)"
 JUNIT_XML="$reports/js-client.xml" bash clients/js/run-tests.sh || status=1
 echo "== dashboard in Chromium (at ${SECONDS}s)"

@@ -11,6 +11,7 @@
 #include "cli/args.h"
 #include "common/error.h"
 #include "project/project.h"
+#include "server/dev_auth.h"
 #include "server/http_server.h"
 #include "server/router.h"
 #include "server/workspace.h"
@@ -23,6 +24,8 @@ constexpr const char* kUsage = R"(usage:
   perch serve --project DIR --data DIR [--host 127.0.0.1] [--port 7181] [--admin-token-file F]
               [--threads N] [--max-body-bytes N] [--jwt-leeway-seconds S] [--cors-origin O] [--quiet]
               [--issuers FILE]   (external RS256/ES256 JWT issuers; default <data>/issuers.json)
+              [--dev-auth DIR]   (DEVELOPMENT ONLY: Clerk-like sign-in from DIR/users.json and
+                                  DIR/jwt-template.json at POST /v0/dev-auth/token)
   perch check --project DIR
   perch token jwt --name N --ttl 1h --scope PIPES:READ --resource PIPE [--fixed-params k=v[,k2=v2]]
                   [--rps R] [--data DIR | --admin-token-file F] [--workspace-id ID]
@@ -103,13 +106,34 @@ int runServe(const Args& args) {
     std::cerr << problem.toString() << " (warning: `perch check` fails on this)\n";
   }
 
+  const std::string host = args.getOr("host", "127.0.0.1");
+  std::unique_ptr<server::DevAuth> dev_auth;
+  if (auto dev_auth_dir = args.get("dev-auth")) {
+    const bool loopback = host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+    if (!loopback && !args.has("i-know-this-is-for-development")) {
+      std::cerr << "perch: refusing --dev-auth on " << host << ": it hands out tokens signed with the admin token to "
+                << "anyone who can reach it. Use a loopback --host, or add --i-know-this-is-for-development.\n";
+      return 1;
+    }
+    try {
+      dev_auth = std::make_unique<server::DevAuth>(*dev_auth_dir, workspace->identity(),
+                                                   std::stoi(args.getOr("dev-auth-ttl-seconds", "60")));
+    } catch (const std::exception& error) {
+      std::cerr << "perch: " << error.what() << "\n";
+      return 1;
+    }
+    std::cerr << "perch: *** DEVELOPMENT SIGN-IN ENABLED (--dev-auth): /v0/dev-auth/token mints JWTs for any demo user "
+                 "with the admin token. Never enable this in production. ***\n";
+  }
+
   server::RouterOptions router_options;
+  router_options.dev_auth = dev_auth.get();
   router_options.cors_allow_origin = args.getOr("cors-origin", "*");
   router_options.access_log = !args.has("quiet");
   server::Router router(*workspace, router_options);
 
   server::HttpServerOptions http_options;
-  http_options.host = args.getOr("host", "127.0.0.1");
+  http_options.host = host;
   http_options.port = static_cast<uint16_t>(std::stoi(args.getOr("port", "7181")));
   http_options.io_threads = std::stoi(args.getOr("threads", std::to_string(std::max(4u, std::thread::hardware_concurrency()))));
   http_options.max_body_bytes = std::stoull(args.getOr("max-body-bytes", std::to_string(10 * 1024 * 1024)));
@@ -221,7 +245,7 @@ int main(int argc, char** argv) {
   if (argc < 2) return usageError("missing command");
   const std::string command = argv[1];
   try {
-    if (command == "serve") return runServe(Args(argc, argv, 2, {"quiet"}));
+    if (command == "serve") return runServe(Args(argc, argv, 2, {"quiet", "i-know-this-is-for-development"}));
     if (command == "check") return runCheck(Args(argc, argv, 2));
     if (command == "token" && argc >= 3 && std::string(argv[2]) == "jwt") return runTokenJwt(Args(argc, argv, 3));
     if (command == "token" && argc >= 3 && std::string(argv[2]) == "ls") return runTokenList(Args(argc, argv, 3));

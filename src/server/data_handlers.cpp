@@ -57,13 +57,15 @@ HttpResponse Router::handleEvents(HttpRequest& request) {
 
   const std::string import_id = newRequestId() + "-" + std::to_string(++import_counter_);
   ingest::DecodeResult decoded = decoder->decode(request.body, static_cast<int64_t>(std::time(nullptr)), import_id);
-  // Storage is in memory in this version: rows are visible at once; 202 and wait=true differ only
-  // in status until the write-ahead log lands (see the durable storage issue).
-  workspace_.table(name)->append(std::move(decoded.rows));
-  workspace_.table(name + "_quarantine")->append(std::move(decoded.quarantine));
+  // 202: the rows are in the write-ahead log (they survive a crash of the process);
+  // 200 with wait=true: the log was fsynced (they survive a crash of the machine).
+  const bool wait = request.queryValue("wait") == "true";
+  const Durability durability = wait ? Durability::kSynced : Durability::kWritten;
+  workspace_.table(name)->append(std::move(decoded.rows), durability);
+  workspace_.table(name + "_quarantine")->append(std::move(decoded.quarantine), durability);
 
   HttpResponse response;
-  response.status = request.queryValue("wait") == "true" ? 200 : 202;
+  response.status = wait ? 200 : 202;
   response.body = "{\"successful_rows\":" + std::to_string(decoded.successful_rows) +
                   ",\"quarantined_rows\":" + std::to_string(decoded.quarantined_rows) + "}";
   return response;

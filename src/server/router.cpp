@@ -7,7 +7,10 @@
 #include <iostream>
 
 #include "common/error.h"
+#include "server/dev_auth.h"
 #include "server/request_context.h"
+#include "storage/file_io.h"
+#include "storage/table.h"
 #include "templating/template.h"
 
 namespace perch::server {
@@ -61,6 +64,11 @@ HttpResponse Router::handle(HttpRequest& request) {
   } catch (const templating::CustomError& error) {
     response.status = error.httpStatus();
     response.body = error.jsonBody();
+  } catch (const storage::DiskFullError& error) {
+    response = errorResponse(507, error.what());
+  } catch (const BackpressureError& error) {
+    response = errorResponse(503, error.what());
+    response.headers.emplace_back("Retry-After", "1");
   } catch (const Error& error) {
     response = errorResponse(httpStatus(error.code()), error.what());
   } catch (const std::exception& error) {
@@ -117,6 +125,7 @@ HttpResponse Router::dispatch(HttpRequest& request) {
   if (path == "/v0/tokens" || startsWith(path, "/v0/tokens/")) {
     return handleTokens(request, path.size() > 11 ? std::string_view(path).substr(11) : std::string_view());
   }
+  if (startsWith(path, "/v0/dev-auth/") && options_.dev_auth) return options_.dev_auth->handle(request);
   if (path == "/v0/datasources" || startsWith(path, "/v0/datasources/")) {
     return handleDataSources(request, path.size() > 16 ? std::string_view(path).substr(16) : std::string_view());
   }

@@ -14,9 +14,12 @@
 
 namespace perch::server {
 
+class DevAuth;
+
 struct RouterOptions {
   std::string cors_allow_origin = "*";
   bool access_log = true;
+  const DevAuth* dev_auth = nullptr;  // development issuer routes, only when enabled
 };
 
 class Router {

@@ -14,6 +14,7 @@
 #include "auth/scope.h"
 #include "common/error.h"
 #include "server/jwks_fetcher.h"
+#include "storage/compression.h"
 
 namespace perch::server {
 
@@ -134,8 +135,17 @@ Workspace::Workspace(WorkspaceOptions options)
   std::filesystem::create_directories(options_.data_dir);
   for (const auto& [name, source] : project_.data_sources) {
     auto decoder = std::make_unique<ingest::EventDecoder>(ingestColumns(source));
-    tables_.emplace(name, std::make_unique<Table>(name, decoder->schema()));
-    tables_.emplace(name + "_quarantine", std::make_unique<Table>(name + "_quarantine", decoder->quarantine()));
+    TableOptions table_options;
+    table_options.directory = options_.data_dir / "tables" / name;
+    table_options.sorting_key = sortingKeyColumns(source.sorting_key, decoder->schema());
+    for (const auto& column : source.columns) {
+      if (auto codec = storage::parseCodec(column.codec)) table_options.column_codecs[column.name] = *codec;
+    }
+    TableOptions quarantine_options;
+    quarantine_options.directory = options_.data_dir / "tables" / (name + "_quarantine");
+    tables_.emplace(name, std::make_unique<Table>(name, decoder->schema(), std::move(table_options)));
+    tables_.emplace(name + "_quarantine",
+                    std::make_unique<Table>(name + "_quarantine", decoder->quarantine(), std::move(quarantine_options)));
     decoders_.emplace(name, std::move(decoder));
   }
 
