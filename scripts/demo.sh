@@ -16,7 +16,7 @@ while [ $# -gt 0 ]; do
 done
 
 bash scripts/setup.sh
-bash scripts/build.sh build
+PERCH_BUILD_TARGET=perch bash scripts/build.sh build
 
 data="${PERCH_DEMO_DATA:-$(pwd)/data/demo}"
 mkdir -p "$data"
@@ -33,14 +33,20 @@ admin=$(cat "$data/admin_token")
 append=$(./build/perch token ls --data "$data" | awk -F'\t' '$1 == "ingest_app" { print $2 }')
 dashboard=$(./build/perch token ls --data "$data" | awk -F'\t' '$1 == "dashboard" { print $2 }')
 
-echo "loading $count generated events through the Events API..."
-/usr/bin/python3 examples/demo/generate_events.py --events "$count" > "$data/events.ndjson"
-split -l 5000 "$data/events.ndjson" "$data/batch."
-for batch in "$data"/batch.*; do
-  curl -fsS -X POST "$url/v0/events?name=app_events&wait=true" -H "Authorization: Bearer $append" \
-    --data-binary @"$batch" >/dev/null
-  rm -f "$batch"
-done
+existing=$(curl -fsS "$url/v0/sql" -H "Authorization: Bearer $admin" \
+  --data-urlencode "q=SELECT count() AS c FROM app_events FORMAT CSV" -G | tail -1)
+if [ "${existing:-0}" != "0" ]; then
+  echo "the data folder already holds $existing events (storage is durable); not loading again"
+else
+  echo "loading $count generated events through the Events API..."
+  /usr/bin/python3 examples/demo/generate_events.py --events "$count" > "$data/events.ndjson"
+  split -l 5000 "$data/events.ndjson" "$data/batch."
+  for batch in "$data"/batch.*; do
+    curl -fsS -X POST "$url/v0/events?name=app_events&wait=true" -H "Authorization: Bearer $append" \
+      --data-binary @"$batch" >/dev/null
+    rm -f "$batch"
+  done
+fi
 
 jwt() { ./build/perch token jwt --data "$data" --ttl 24h "$@"; }
 user_jwt=$(jwt --name user_2_alpha_1 --scope PIPES:READ --resource my_api_endpoint \

@@ -155,3 +155,20 @@ def test_pipe_parameters_are_listed(loaded):
     limit = {p["name"]: p for p in top["parameters"]}["limit"]
     assert (limit["type"], limit["default"], limit["required"]) == ("Int32", "10", False)
     assert requests.get(loaded.url + "/v0/pipes/top_event_types", headers={"Authorization": "Bearer " + token}).status_code == 403
+
+
+def test_form_body_parameters_and_repeated_keys(loaded, events):
+    token = make_jwt(claims("org", ORG, pipe="top_event_types"))
+    response = requests.post(loaded.url + "/v0/pipes/top_event_types.json",
+                             data=[("event_types", "click"), ("event_types", "share"), ("organization_id", "org_1")],
+                             headers={"Authorization": "Bearer " + token})
+    assert response.status_code == 200, response.text
+    got = {row["event_type"]: row["events"] for row in response.json()["data"]}
+    expected = defaultdict(int)
+    for event in events:
+        if event["organization_id"] == "org_3" and event["event_type"] in ("click", "share"):
+            expected[event["event_type"]] += 1
+    assert got == dict(expected)
+    repeated_scalar = requests.get(loaded.url + "/v0/pipes/top_event_types.json",
+                                   params=[("limit", "1"), ("limit", "2")], headers={"Authorization": "Bearer " + token})
+    assert repeated_scalar.status_code == 400
