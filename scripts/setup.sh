@@ -16,6 +16,8 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev   # libFuzzer targets (tests/fuzz)
   # tests and demo
   python3 python3-pytest python3-requests
+  # the SQL oracle: results are compared with a real ClickHouse (tests/clickhouse)
+  clickhouse-server clickhouse-client
   # browser test of the demo dashboard (tests/browser)
   chromium fonts-liberation
 )

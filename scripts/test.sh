@@ -38,6 +38,24 @@ if [ "${PERCH_SKIP_SANITIZERS:-0}" != "1" ]; then
   fi
 fi
 
+echo "== SQL results against ClickHouse 18.16 (at ${SECONDS}s)"
+oracle_suite() {  # name command... : runs a check and records it as one JUnit case
+  local name="$1"; shift
+  if "$@"; then
+    echo "<testsuite tests=\"1\"><testcase classname=\"clickhouse\" name=\"$name\"/></testsuite>" > "$reports/ch-$name.xml"
+  else
+    status=1
+    echo "<testsuite tests=\"1\"><testcase classname=\"clickhouse\" name=\"$name\"><failure message=\"see log\"/></testcase></testsuite>" > "$reports/ch-$name.xml"
+  fi
+}
+if bash tests/clickhouse/start_clickhouse.sh; then
+  oracle_suite sqllogic_files "$PYTHON" tests/clickhouse/sqllogic_check.py
+  oracle_suite differential "$PYTHON" tests/clickhouse/differential_test.py --oracle build/sql_oracle
+  bash tests/clickhouse/start_clickhouse.sh stop || true
+else
+  oracle_suite clickhouse_start false
+fi
+
 echo "== fuzzers (bounded time) (at ${SECONDS}s)"
 if FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash tests/fuzz/run_fuzzers.sh; then
   echo '<testsuite tests="1"><testcase classname="fuzz" name="template_fuzzer"/></testsuite>' > "$reports/fuzz.xml"
