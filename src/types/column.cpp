@@ -1,6 +1,8 @@
 #include "types/column.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <cmath>
 #include <cstring>
 
@@ -15,6 +17,39 @@ void appendNumber(T value, std::string& out) {
   char buffer[64];
   auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
   out.append(buffer, result.ptr);
+}
+
+// Floats as ClickHouse prints them: the shortest digits that round-trip, in plain decimal notation
+// for decimal exponents in [-6, 21) and as `<digits>e<exp>` otherwise (`10000000000`, `1e-7`, `1e21`).
+template <typename T>
+void appendFloat(T value, std::string& out) {
+  char buffer[64];
+  auto result = std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::scientific);
+  std::string_view text(buffer, static_cast<size_t>(result.ptr - buffer));
+  const bool negative = !text.empty() && text.front() == '-';
+  if (negative) text.remove_prefix(1);
+  const size_t e = text.find('e');
+  std::string digits(text.substr(0, e));
+  digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
+  int exponent = std::atoi(std::string(text.substr(e + 1)).c_str());
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  if (negative) out.push_back('-');
+  if (exponent < -6 || exponent >= 21) {
+    out.push_back(digits[0]);
+    if (digits.size() > 1) out.append(".").append(digits, 1, std::string::npos);
+    out.append("e").append(std::to_string(exponent));
+    return;
+  }
+  if (exponent < 0) {
+    out.append("0.").append(static_cast<size_t>(-exponent - 1), '0').append(digits);
+    return;
+  }
+  const size_t integer_digits = static_cast<size_t>(exponent) + 1;
+  if (digits.size() <= integer_digits) {
+    out.append(digits).append(integer_digits - digits.size(), '0');
+  } else {
+    out.append(digits, 0, integer_digits).append(".").append(digits, integer_digits, std::string::npos);
+  }
 }
 
 // Length of the valid UTF-8 sequence starting at s[i], or 0 if invalid.
@@ -111,7 +146,7 @@ void ColumnVector<T>::formatText(size_t row, std::string& out) const {
   if constexpr (std::is_floating_point_v<T>) {
     if (std::isnan(value)) { out.append("nan"); return; }
     if (std::isinf(value)) { out.append(value > 0 ? "inf" : "-inf"); return; }
-    appendNumber(value, out);
+    appendFloat(value, out);
   } else if constexpr (sizeof(T) == 1) {
     appendNumber(static_cast<int>(value), out);
   } else {

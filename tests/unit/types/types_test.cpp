@@ -87,5 +87,18 @@ TEST(ColumnTest, GatherAppendAndFormat) {
   EXPECT_EQ(date_json, "\"1970-01-01 23:59:59\"");
 }
 
+TEST(ColumnTest, FloatsPrintLikeClickHouse) {
+  auto floats = makeColumn(DataType(TypeId::kFloat64));
+  auto& data = static_cast<ColumnVector<double>&>(*floats).data();
+  data = {1e10, 1152921504606846976.0, 1e-7, 1e21, 0.1, -2.5, 123.456, 0.000123, 1e20, -0.0, 3.0, 1.5e-6};
+  const std::vector<std::string> expected = {"10000000000", "1152921504606847000", "1e-7", "1e21", "0.1", "-2.5",
+                                             "123.456", "0.000123", "100000000000000000000", "-0", "3", "0.0000015"};
+  for (size_t i = 0; i < data.size(); ++i) {
+    std::string text;
+    floats->formatText(i, text);
+    EXPECT_EQ(text, expected[i]) << data[i];
+  }
+}
+
 }  // namespace
 }  // namespace perch
