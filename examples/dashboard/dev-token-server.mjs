@@ -149,7 +149,11 @@ const server = createServer((req, res) => {
     });
     return;
   }
-  if (url.pathname === '/config.json') return send(res, 200, { perchUrl, devTokenServer: true });
+  if (url.pathname === '/config.json') {
+    // DEV_AUTH_URL (e.g. http://127.0.0.1:7181/v0/dev-auth) points the app at Perch's built-in
+    // development issuer (`perch serve --dev-auth examples/dashboard`) instead of /api here.
+    return send(res, 200, { perchUrl, devTokenServer: true, ...(process.env.DEV_AUTH_URL ? { devAuthUrl: process.env.DEV_AUTH_URL } : {}) });
+  }
   if (staticDir && req.method === 'GET') {
     let file = normalize(join(staticDir, decodeURIComponent(url.pathname)));
     if (!file.startsWith(staticDir)) return send(res, 403, { error: 'forbidden' });

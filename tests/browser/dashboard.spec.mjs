@@ -182,7 +182,9 @@ before(async () => {
   const perchPort = await freePort();
   perchUrl = `http://127.0.0.1:${perchPort}`;
   const env = { PERCH_ADMIN_TOKEN: ADMIN_TOKEN, PERCH_WORKSPACE_ID: WORKSPACE_ID };
-  const perch = start('perch', copy, ['serve', '--project', join(ROOT, 'examples', 'demo'), '--data', join(work, 'data'), '--port', String(perchPort), '--quiet'], env);
+  // Tokens come from Perch's own development issuer (--dev-auth), the one the product ships.
+  const perch = start('perch', copy, ['serve', '--project', join(ROOT, 'examples', 'demo'), '--data', join(work, 'data'), '--port', String(perchPort), '--quiet',
+    '--dev-auth', DASHBOARD, '--dev-auth-ttl-seconds', String(TOKEN_TTL)], env);
   await waitHttp(`${perchUrl}/v0/health`, perch, 'perch');
   const events = execFileSync('python3', [join(ROOT, 'examples', 'demo', 'generate_events.py'), '--events', '5000'], { maxBuffer: 64 << 20 });
   const loaded = await fetch(`${perchUrl}/v0/events?name=app_events&wait=true`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` }, body: events });
@@ -194,6 +196,7 @@ before(async () => {
   const tokens = start('dev-token-server', process.execPath, [join(DASHBOARD, 'dev-token-server.mjs'), '--port', String(appPort), '--static', join(DASHBOARD, 'dist')], {
     ...env,
     PERCH_URL: perchUrl,
+    DEV_AUTH_URL: `${perchUrl}/v0/dev-auth`,
     DEV_TOKEN_TTL_SECONDS: String(TOKEN_TTL),
   });
   await waitHttp(`${appUrl}/config.json`, tokens, 'dev-token-server');
@@ -324,12 +327,13 @@ describe('dashboard in Chromium', () => {
     const want = await expected('org_1');
     await expectOrgOnScreen(want, 'alice again');
     const first = await tokenClaims();
-    const firstToken = await page.evaluate(async () => {
-      const r = await fetch('/api/token', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ userId: 'user_alice', orgId: 'org_1' }) });
+    const firstToken = await page.evaluate(async (devAuth) => {
+      const r = await fetch(`${devAuth}/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ userId: 'user_alice', orgId: 'org_1' }) });
       return (await r.json()).token;
-    });
-    // Wait past the first token's expiry plus Perch's clock-skew leeway (5 s).
-    const waitMs = (first.exp + 6) * 1000 - Date.now();
+    }, `${perchUrl}/v0/dev-auth`);
+    const firstTokenExp = JSON.parse(Buffer.from(firstToken.split('.')[1], 'base64url').toString('utf8')).exp;
+    // Wait past both tokens' expiry plus Perch's clock-skew leeway (5 s).
+    const waitMs = (Math.max(first.exp, firstTokenExp) + 6) * 1000 - Date.now();
     await page.waitForTimeout(Math.max(0, waitMs));
     const expiredAnswer = await fetch(`${perchUrl}/v0/pipes/my_api_endpoint.json`, { headers: { Authorization: `Bearer ${firstToken}` } });
     assert.equal(expiredAnswer.status, 403, 'a token of that age is expired');

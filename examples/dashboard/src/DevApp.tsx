@@ -16,17 +16,17 @@ interface DemoUser {
 }
 
 /** Development sign-in: pick a demo user and an active organization; tokens come from dev-token-server.mjs. */
-export function DevApp({ perchUrl }: { perchUrl: string }) {
+export function DevApp({ perchUrl, devAuthUrl }: { perchUrl: string; devAuthUrl: string }) {
   const [directory, setDirectory] = useState<{ users: DemoUser[]; organizations: Organization[] } | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [userId, setUserId] = useState<string>('');
   const [orgId, setOrgId] = useState<string | null>(null);
 
   useEffect(() => {
-    fetch('/api/users')
+    fetch(`${devAuthUrl}/users`)
       .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`dev token server answered ${r.status}`))))
       .then(setDirectory, (e: Error) => setLoadError(e.message));
-  }, []);
+  }, [devAuthUrl]);
 
   const user = directory?.users.find((u) => u.id === userId);
   const orgName = (id: string) => directory?.organizations.find((o) => o.id === id)?.name ?? id;
@@ -39,7 +39,10 @@ export function DevApp({ perchUrl }: { perchUrl: string }) {
 
   // A new source (and so a new getToken) per user and organization: the provider fetches a fresh
   // token and the hooks refetch — the same thing Clerk does when the active organization changes.
-  const source = useMemo(() => (userId ? new DevTokenSource(userId, orgId) : null), [userId, orgId]);
+  const source = useMemo(
+    () => (userId ? new DevTokenSource(userId, orgId, `${devAuthUrl}/token`) : null),
+    [userId, orgId, devAuthUrl],
+  );
   const getToken = useMemo(() => (source ? source.getToken.bind(source) : null), [source]);
   const otherOrgId = directory?.organizations.find((o) => o.id !== orgId)?.id ?? 'org_other';
 

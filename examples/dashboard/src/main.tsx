@@ -6,21 +6,32 @@ import './styles.css';
 const ClerkApp = lazy(() => import('./ClerkApp'));
 const clerkKey = import.meta.env.VITE_CLERK_PUBLISHABLE_KEY as string | undefined;
 
-/** Perch's URL: VITE_PERCH_URL at build time, else /config.json (served by dev-token-server.mjs). */
+/**
+ * Perch's URL: VITE_PERCH_URL at build time, else /config.json (served by dev-token-server.mjs).
+ * The development sign-in lives at `devAuthUrl`: Perch's own `--dev-auth` routes
+ * (`<perch>/v0/dev-auth`) when the config names them, else the Node stand-in's `/api`.
+ */
 function useConfig() {
   const [perchUrl, setPerchUrl] = useState<string | null>((import.meta.env.VITE_PERCH_URL as string | undefined) ?? null);
+  const [devAuthUrl, setDevAuthUrl] = useState<string>((import.meta.env.VITE_DEV_AUTH_URL as string | undefined) ?? '/api');
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (perchUrl) return;
     fetch('/config.json')
       .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`/config.json answered ${r.status}`))))
-      .then((c: { perchUrl: string }) => setPerchUrl(c.perchUrl), (e: Error) => setError(e.message));
+      .then(
+        (c: { perchUrl: string; devAuthUrl?: string }) => {
+          if (c.devAuthUrl) setDevAuthUrl(c.devAuthUrl);
+          setPerchUrl(c.perchUrl);
+        },
+        (e: Error) => setError(e.message),
+      );
   }, [perchUrl]);
-  return { perchUrl, error };
+  return { perchUrl, devAuthUrl, error };
 }
 
 function App() {
-  const { perchUrl, error } = useConfig();
+  const { perchUrl, devAuthUrl, error } = useConfig();
   return (
     <main>
       <h1>
@@ -33,7 +44,7 @@ function App() {
             <ClerkApp publishableKey={clerkKey} perchUrl={perchUrl} />
           </Suspense>
         ) : (
-          <DevApp perchUrl={perchUrl} />
+          <DevApp perchUrl={perchUrl} devAuthUrl={devAuthUrl} />
         ))}
       {perchUrl && (
         <footer className="muted" data-testid="perch-url">
