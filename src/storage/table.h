@@ -79,11 +79,20 @@ enum class Durability {
   kSynced,   // the log is fsynced: survives a crash of the machine → HTTP 200 (wait=true)
 };
 
+/// The table engine (ENGINE). kReplacingMergeTree keeps, per full sorting key, one row: the one
+/// with the greatest version_column value, the last inserted one on ties or without a version
+/// column. Deduplication happens when parts are written and merged, so a snapshot may still hold
+/// duplicates from different parts (a query collapses them with FINAL).
+enum class TableEngine { kMergeTree, kReplacingMergeTree };
+
 struct TableOptions {
   /// Where the table keeps its files; empty = in memory only (nothing survives a restart).
   std::filesystem::path directory;
   /// Column names the parts are sorted by (ENGINE_SORTING_KEY); each must be a schema column.
   std::vector<std::string> sorting_key;
+  TableEngine engine = TableEngine::kMergeTree;
+  /// ReplacingMergeTree's version column (ENGINE_VER); empty = the last inserted row wins.
+  std::string version_column;
   /// The buffer is flushed to a part when it holds this many rows or bytes, or is this old.
   size_t flush_rows = 1'000'000;
   size_t flush_bytes = 256u << 20;
