@@ -69,10 +69,13 @@ std::string newUuid() {
 }  // namespace
 
 WorkspaceIdentity resolveIdentity(const std::filesystem::path& data_dir, const std::filesystem::path& admin_token_file,
-                                  std::vector<std::string>& messages) {
+                                  std::vector<std::string>& messages, bool use_environment,
+                                  const std::string& workspace_id) {
   std::filesystem::create_directories(data_dir);
   WorkspaceIdentity identity;
-  if (const char* env = std::getenv("PERCH_ADMIN_TOKEN"); env && *env) {
+  const char* env_admin_token = use_environment ? std::getenv("PERCH_ADMIN_TOKEN") : nullptr;
+  const char* env_workspace_id = use_environment ? std::getenv("PERCH_WORKSPACE_ID") : nullptr;
+  if (const char* env = env_admin_token; env && *env) {
     identity.admin_token = trimmed(env);
   } else if (!admin_token_file.empty()) {
     if (!std::filesystem::exists(admin_token_file)) {
@@ -94,7 +97,9 @@ WorkspaceIdentity resolveIdentity(const std::filesystem::path& data_dir, const s
                              "one can be brute-forced. Use a longer PERCH_ADMIN_TOKEN.");
   }
 
-  if (const char* env = std::getenv("PERCH_WORKSPACE_ID"); env && *env) {
+  if (!workspace_id.empty()) {
+    identity.workspace_id = workspace_id;
+  } else if (const char* env = env_workspace_id; env && *env) {
     identity.workspace_id = trimmed(env);
   } else {
     const auto stored = data_dir / "workspace_id";

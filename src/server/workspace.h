@@ -27,10 +27,13 @@ struct WorkspaceIdentity {
 
 /// Resolves the admin token and workspace id (SPEC §2): environment PERCH_ADMIN_TOKEN or
 /// `admin_token_file`, else generated on first start and persisted under `data_dir` (mode 0600);
-/// PERCH_WORKSPACE_ID, else generated and persisted. Throws std::runtime_error when a configured
-/// admin token is shorter than 32 characters. `messages` receives human-readable notes.
+/// PERCH_WORKSPACE_ID (or `workspace_id` when given), else generated and persisted. With
+/// `use_environment` false (several workspaces in one process) the environment is ignored, so no
+/// two workspaces can end up sharing a key. Throws std::runtime_error when a configured admin token
+/// is shorter than 32 characters. `messages` receives human-readable notes.
 WorkspaceIdentity resolveIdentity(const std::filesystem::path& data_dir, const std::filesystem::path& admin_token_file,
-                                  std::vector<std::string>& messages);
+                                  std::vector<std::string>& messages, bool use_environment = true,
+                                  const std::string& workspace_id = {});
 
 struct WorkspaceOptions {
   std::filesystem::path project_dir;
