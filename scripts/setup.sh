@@ -18,6 +18,8 @@ PACKAGES=(
   python3 python3-pytest python3-requests
   # the SQL oracle: results are compared with a real ClickHouse (tests/clickhouse)
   clickhouse-server clickhouse-client
+  # HTTP load generator for the endpoint benchmark (bench/endpoint_load.sh)
+  wrk
   # browser test of the demo dashboard (tests/browser)
   chromium fonts-liberation
 )

@@ -38,6 +38,14 @@ if [ "${PERCH_SKIP_SANITIZERS:-0}" != "1" ]; then
   fi
 fi
 
+if [ "${PERCH_SKIP_SANITIZERS:-0}" != "1" ]; then
+  echo "== storage concurrency under ThreadSanitizer (at ${SECONDS}s)"
+  if ! PERCH_TSAN_REPORTS="$reports" bash scripts/tsan.sh; then
+    status=1
+    echo '<testsuite tests="1" failures="1"><testcase classname="tsan" name="storage_under_tsan"><failure message="build failed, a test failed or ThreadSanitizer reported; see log"/></testcase></testsuite>' > "$reports/tsan-failed.xml"
+  fi
+fi
+
 echo "== SQL results against ClickHouse 18.16 (at ${SECONDS}s)"
 oracle_suite() {  # name command... : runs a check and records it as one JUnit case
   local name="$1"; shift
@@ -79,6 +87,9 @@ else
   status=1
   echo '<testsuite tests="1"><testcase classname="crash" name="sigkill_cycles"><failure message="acknowledged rows lost or duplicated"/></testcase></testsuite>' > "$reports/crash.xml"
 fi
+
+echo "== fault injection: write/fsync failures through an LD_PRELOAD shim (at ${SECONDS}s)"
+"$PYTHON" -m pytest -q tests/fault --junitxml="$reports/fault.xml" -p no:cacheprovider -o junit_suite_name=fault || status=1
 
 echo "== JavaScript client (at ${SECONDS}s)"
 JUNIT_XML="$reports/js-client.xml" bash clients/js/run-tests.sh || status=1
