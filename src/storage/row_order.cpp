@@ -203,6 +203,31 @@ Batch sliceBatch(const Batch& batch, size_t start, size_t count) {
   return result;
 }
 
+int compareColumnRows(const Column& column, size_t left, size_t right) { return compareRows(column, left, right); }
+
+std::vector<uint32_t> replacingSelection(const Batch& sorted, const std::vector<size_t>& key_columns,
+                                         std::optional<size_t> version_column) {
+  std::vector<uint32_t> keep;
+  if (sorted.rows == 0) return keep;
+  auto same_key = [&](size_t a, size_t b) {
+    for (size_t key : key_columns) {
+      if (compareRows(*sorted.columns[key], a, b) != 0) return false;
+    }
+    return true;
+  };
+  size_t best = 0;
+  for (size_t row = 1; row <= sorted.rows; ++row) {
+    if (row == sorted.rows || !same_key(row - 1, row)) {
+      keep.push_back(static_cast<uint32_t>(best));
+      best = row;
+      continue;
+    }
+    // Later rows win ties: they were inserted later (the sort is stable over arrival order).
+    if (!version_column || compareRows(*sorted.columns[*version_column], row, best) >= 0) best = row;
+  }
+  return keep;
+}
+
 GranuleStats computeGranuleStats(const Column& column, size_t start, size_t count) {
   GranuleStats stats;
   if (column.type().isNullable()) {

@@ -3,9 +3,12 @@
 //
 // Sort order per physical class: numbers ascending (NaN last), strings bytewise, NULL last,
 // arrays lexicographically. The sort is stable, so rows with equal keys keep their arrival order.
+//
+// Thread safety: free functions over immutable inputs; reentrant.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +25,13 @@ std::vector<uint32_t> sortPermutation(const Batch& batch, const std::vector<size
 Batch gatherBatch(const Batch& batch, const std::vector<uint32_t>& permutation);
 /// Rows [start, start + count) of `batch` as a new batch.
 Batch sliceBatch(const Batch& batch, size_t start, size_t count);
+/// Three-way comparison (-1, 0, 1) of rows `left` and `right` of `column`, in the sort order above.
+int compareColumnRows(const Column& column, size_t left, size_t right);
+/// ReplacingMergeTree: of every run of rows of `sorted` (sorted by `key_columns`, stable) with
+/// equal values in all key columns, the position of the one row to keep — the one with the
+/// greatest `version_column` value, the last one on ties or without a version column. Ascending.
+std::vector<uint32_t> replacingSelection(const Batch& sorted, const std::vector<size_t>& key_columns,
+                                         std::optional<size_t> version_column);
 
 /// Min/max of one column over one granule, encoded with the column's physical value layout
 /// (raw little-endian bytes for fixed-width values, the bytes for strings). Arrays, floats holding

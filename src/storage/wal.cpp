@@ -143,7 +143,7 @@ std::unique_ptr<WriteAheadLog> WriteAheadLog::open(const std::filesystem::path& 
       ByteReader body_in(body);
       const uint64_t sequence = body_in.get<uint64_t>();
       const uint8_t kind = body_in.get<uint8_t>();
-      if (sequence != expected || (kind != static_cast<uint8_t>(WalRecordKind::kBatch) && kind != static_cast<uint8_t>(WalRecordKind::kTruncate))) {
+      if (sequence != expected || (kind < static_cast<uint8_t>(WalRecordKind::kBatch) || kind > static_cast<uint8_t>(WalRecordKind::kReplace))) {
         problem = "record has sequence " + std::to_string(sequence) + " (expected " + std::to_string(expected) +
                   ") and kind " + std::to_string(kind);
         break;
@@ -183,7 +183,7 @@ std::unique_ptr<WriteAheadLog> WriteAheadLog::open(const std::filesystem::path& 
   }
 
   std::lock_guard lock(log->mutex_);
-  log->last_sequence_ = std::max(skip_through, last_seen);
+  log->last_sequence_ = std::max({skip_through, last_seen, options.last_sequence_at_least});
   log->synced_through_ = log->last_sequence_;
   log->startSegmentLocked();
   return log;

@@ -37,6 +37,8 @@ namespace perch::storage {
 enum class WalRecordKind : uint8_t {
   kBatch = 1,     // payload: a Batch in the BatchCodec format
   kTruncate = 2,  // empty payload: every row with a smaller sequence number is gone
+  kReplace = 3,   // empty payload: reserves the sequence number of a Table::replace; replay ignores it
+                  // (the replace is committed by the table's marker file, not by this record)
 };
 
 struct WalRecord {
@@ -48,6 +50,9 @@ struct WalRecord {
 struct WalOptions {
   /// A segment is closed (fsynced) and a new one started past this size.
   size_t segment_bytes = 64u << 20;
+  /// New records get sequence numbers above this even if every segment holding them was dropped
+  /// (the table's parts may cover records that `skip_through` does not, e.g. per partition).
+  uint64_t last_sequence_at_least = 0;
 };
 
 class WriteAheadLog {
