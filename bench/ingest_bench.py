@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Ingestion and storage benchmark, Perch vs ClickHouse 18.16 in the same run (issue 5).
+
+1. Events API throughput: the same NDJSON batches of 1k, 10k and 100k `app_events` rows sent by
+   several concurrent keep-alive clients to Perch (`POST /v0/events`, wait=false and wait=true) and
+   to ClickHouse (`INSERT ... FORMAT JSONEachRow` over HTTP): rows/s and MB/s of NDJSON, and how
+   often Perch pushed back (503 + Retry-After, retried by the client).
+2. Bytes on disk per row for the --disk-rows dataset (default 10M), Perch's table folder vs
+   ClickHouse's MergeTree folder.
+3. Query time right after a restart (cold: first run) vs hot (median of 5), both systems, plus the
+   time from start to the first answered request. The OS page cache is dropped first when
+   /proc/sys/vm/drop_caches is writable (otherwise only the processes are cold; said in the output).
+4. Peak RSS (VmHWM) of both servers.
+
+    /usr/bin/python3 bench/ingest_bench.py [--binary build/perch] [--clients 4] [--rows 1000000]
+                                           [--disk-rows 10000000] [--skip-disk]
+"""
+import argparse
+import shutil
+import statistics
+import subprocess
+import time
+
+import app_events_gen as gen
+import bench_systems as systems
+
+COLD_QUERIES = [
+    ("count", "SELECT count() FROM app_events"),
+    ("tenant daily", "SELECT toDate(timestamp) AS day, count() AS events, uniq(user_id) AS users FROM app_events "
+                     "WHERE organization_id = 'org_3' GROUP BY day ORDER BY day"),
+    ("group by event_type", "SELECT event_type, count() AS c, sum(revenue) AS r FROM app_events GROUP BY event_type ORDER BY event_type"),
+    ("top users", "SELECT user_id, count() AS c FROM app_events GROUP BY user_id ORDER BY c DESC, user_id LIMIT 10"),
+]
+
+
+def batches_of(lines, batch_rows):
+    return [b"\n".join(lines[start:start + batch_rows]) + b"\n" for start in range(0, len(lines), batch_rows)]
+
+
+def throughput(args):
+    pool_rows = args.rows
+    print(f"generating {pool_rows:,} rows ...", flush=True)
+    data = b"".join(gen.chunk(index, min(100_000, pool_rows - start)) for index, start in enumerate(range(0, pool_rows, 100_000)))
+    lines = data.rstrip(b"\n").split(b"\n")
+    bytes_per_row = len(data) / len(lines)
+
+    perch_dir = systems.BENCH_DIR / "ingest_perch"
+    shutil.rmtree(perch_dir, ignore_errors=True)
+    perch = systems.PerchProcess(perch_dir, binary=args.binary)
+    perch.start()
+    clickhouse = systems.ClickHouse("bench_ingest")
+    clickhouse.ensure_running()
+    clickhouse.create_tables(with_dimension=False)
+
+    results = []
+    try:
+        for batch_rows in args.batches:
+            bodies = batches_of(lines, batch_rows)
+            rows = len(lines)
+            megabytes = len(data) / 1e6
+            row = {"batch": batch_rows}
+            for wait in (False, True):
+                seconds, retries = systems.post_all(perch.port, perch.insert_path("app_events", wait), bodies, args.clients,
+                                                    headers=perch.auth())
+                row[wait] = (rows / seconds, megabytes / seconds, retries)
+            seconds, _ = systems.post_all(clickhouse.port, clickhouse.insert_path("app_events"), bodies, args.clients, ok=(200,))
+            row["clickhouse"] = (rows / seconds, megabytes / seconds)
+            results.append(row)
+            print(f"  batch {batch_rows:,}: done (load {systems.load_average()})", flush=True)
+        perch_rss = perch.peak_rss_mb()
+        connection = systems.HttpConnection(perch.port)
+        status, result = perch.sql(connection, "SELECT count() AS c FROM app_events")
+        expected = len(lines) * len(args.batches) * 2
+        perch_count = result["data"][0]["c"] if status == 200 else result
+        ch_count = int(clickhouse.execute("SELECT count() FROM app_events").strip())
+    finally:
+        perch.stop()
+
+    print()
+    print(f"Events API throughput: {len(lines):,} rows ({bytes_per_row:.0f} B/row of NDJSON) per cell, "
+          f"{args.clients} concurrent clients, keep-alive")
+    print(f"{'batch rows':>10} | {'Perch wait=false':>24} | {'Perch wait=true':>24} | {'ClickHouse 18.16':>22} | {'ratio':>5}")
+    print(f"{'':>10} | {'rows/s':>10} {'MB/s':>6} {'503s':>6} | {'rows/s':>10} {'MB/s':>6} {'503s':>6} | "
+          f"{'rows/s':>13} {'MB/s':>8} | {'f/CH':>5}")
+    for row in results:
+        f_rows, f_mb, f_retry = row[False]
+        t_rows, t_mb, t_retry = row[True]
+        c_rows, c_mb = row["clickhouse"]
+        print(f"{row['batch']:>10,} | {f_rows:>10,.0f} {f_mb:>6.0f} {f_retry:>6} | {t_rows:>10,.0f} {t_mb:>6.0f} {t_retry:>6} | "
+              f"{c_rows:>13,.0f} {c_mb:>8.0f} | {f_rows / c_rows:>5.2f}")
+    print(f"rows after the run: Perch {perch_count} (expected {expected}), ClickHouse {ch_count} (expected {expected // 2})")
+    print(f"peak RSS during ingestion: Perch {perch_rss:.0f} MiB, ClickHouse {clickhouse.peak_rss_mb():.0f} MiB (server lifetime)")
+
+
+def drop_page_cache():
+    try:
+        subprocess.run(["sync"], check=True)
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+        return True
+    except OSError:
+        return False
+
+
+def run_queries(sql, connection, repetitions):
+    """First-run time and median of `repetitions` further runs for each cold query (ms)."""
+    rows = []
+    for name, query in COLD_QUERIES:
+        began = time.perf_counter()
+        status, result = sql(connection, query)
+        cold = (time.perf_counter() - began) * 1000
+        if status != 200:
+            raise RuntimeError(f"{name}: {status} {str(result)[:300]}")
+        samples = []
+        for _ in range(repetitions):
+            began = time.perf_counter()
+            sql(connection, query)
+            samples.append((time.perf_counter() - began) * 1000)
+        rows.append((name, cold, statistics.median(samples)))
+    return rows
+
+
+def disk_and_cold(args):
+    perch_dir, database, report = systems.ensure_dataset(args.disk_rows, binary=args.binary)
+    rows = args.disk_rows
+    clickhouse = systems.ClickHouse(database)
+    perch_bytes = systems.directory_bytes(perch_dir / "tables" / "app_events")
+    perch_parts = systems.directory_bytes(perch_dir / "tables" / "app_events" / "parts")
+    ch_bytes = systems.directory_bytes(systems.CH_DIR / "data" / "data" / database / "app_events")
+    ndjson = (systems.BENCH_DIR / f"app_events_{rows}.ndjson").stat().st_size
+    print()
+    print(f"Bytes on disk for {rows:,} rows (NDJSON input {ndjson / rows:.1f} B/row; loaded in "
+          f"Perch {report.get('perch_load_seconds', 0):.0f}s, ClickHouse {report.get('clickhouse_load_seconds', 0):.0f}s, "
+          f"2 clients, 8 MB bodies)")
+    print(f"{'system':<22} {'bytes':>14} {'B/row':>7}")
+    print(f"{'Perch (table folder)':<22} {perch_bytes:>14,} {perch_bytes / rows:>7.2f}")
+    print(f"{'Perch (parts only)':<22} {perch_parts:>14,} {perch_parts / rows:>7.2f}")
+    print(f"{'ClickHouse MergeTree':<22} {ch_bytes:>14,} {ch_bytes / rows:>7.2f}")
+    print(f"ratio Perch/ClickHouse: {perch_bytes / ch_bytes:.2f}")
+
+    dropped = drop_page_cache()
+    perch = systems.PerchProcess(perch_dir, binary=args.binary)
+    perch_start = perch.start()
+    try:
+        perch_rows = run_queries(perch.sql, systems.HttpConnection(perch.port), args.repetitions)
+        perch_rss = perch.peak_rss_mb()
+    finally:
+        perch.stop()
+    drop_page_cache()
+    ch_start = clickhouse.restart()
+    ch_rows = run_queries(clickhouse.sql, systems.HttpConnection(clickhouse.port), args.repetitions)
+    print()
+    print(f"Cold (first query after a restart{', page cache dropped' if dropped else '; page cache NOT dropped (no permission)'})"
+          f" vs hot (median of {args.repetitions}), {rows:,} rows, ms through HTTP")
+    print(f"time to first answer after start: Perch {perch_start:.2f}s, ClickHouse {ch_start:.2f}s")
+    print(f"{'query':<20} | {'Perch cold':>10} {'hot':>8} | {'CH cold':>10} {'hot':>8}")
+    for (name, p_cold, p_hot), (_, c_cold, c_hot) in zip(perch_rows, ch_rows):
+        print(f"{name:<20} | {p_cold:>10.1f} {p_hot:>8.1f} | {c_cold:>10.1f} {c_hot:>8.1f}")
+    print(f"peak RSS: Perch {perch_rss:.0f} MiB after start + queries on {rows:,} rows; "
+          f"ClickHouse {clickhouse.peak_rss_mb():.0f} MiB")
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Perch vs ClickHouse ingestion, disk size, cold/hot queries")
+    parser.add_argument("--binary", default=systems.default_binary())
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows sent per table cell")
+    parser.add_argument("--batches", default="1000,10000,100000")
+    parser.add_argument("--disk-rows", type=int, default=10_000_000)
+    parser.add_argument("--repetitions", type=int, default=5)
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--skip-disk", action="store_true")
+    args = parser.parse_args()
+    args.batches = [int(b) for b in args.batches.split(",")]
+    print(f"perch {args.binary} (tree {systems.tree_version()}); load average {systems.load_average()}; "
+          f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}")
+    if not args.skip_throughput:
+        throughput(args)
+    if not args.skip_disk:
+        disk_and_cold(args)
+    print(f"load average at the end: {systems.load_average()}")
+
+
+if __name__ == "__main__":
+    main()
