@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "exec/aggregate_function.h"
+#include "exec/array_functions.h"
 #include "exec/cast.h"
 #include "exec/in_set.h"
 #include "exec/type_rules.h"
@@ -84,7 +85,7 @@ BoundExprPtr ExpressionBinder::bindIdentifier(const Expr& expr, const BindScope&
     if (expr.name_parts.size() > 1 && column.name == full && std::find(matches.begin(), matches.end(), i) == matches.end()) matches.push_back(i);
   }
   if (matches.size() > 1) throwBadRequest("Ambiguous column '" + full + "' at " + where(expr));
-  if (scope.replacements) {
+  if (scope.replacements && !(matches.size() == 1 && columns[matches[0]].lambda_parameter)) {
     throwBadRequest("Column '" + full + "' is not under aggregate function and not in GROUP BY keys at " + where(expr));
   }
   if (matches.empty()) {
@@ -177,7 +178,8 @@ BoundExprPtr ExpressionBinder::bindFunction(const Expr& expr, const BindScope& s
   if (name == "in" || name == "notIn" || name == "globalIn" || name == "globalNotIn") {
     return bindIn(expr, scope, name == "notIn" || name == "globalNotIn");
   }
-  if (name == "lambda") throwBadRequest("Lambda functions are not supported yet at " + where(expr));
+  if (const HigherOrderFunction* function = findHigherOrderFunction(name)) return bindHigherOrder(expr, scope, *function);
+  if (name == "lambda") throwBadRequest("Lambda function " + columnName(expr) + " is allowed only as the first argument of a higher-order function such as arrayMap, at " + where(expr));
   if (name == "array") return bindArray(expr, scope);
   if (name == "tuple") {
     if (expr.args.size() == 1) return bind(*expr.args[0], scope);
@@ -275,6 +277,133 @@ BoundExprPtr ExpressionBinder::bindArray(const Expr& expr, const BindScope& scop
   }
   array->finishRow();
   return BoundExpr::makeConstant(array);
+}
+
+namespace {
+
+void collectColumns(const BoundExpr& expr, size_t limit, std::vector<size_t>& out) {
+  if (expr.kind == BoundExpr::Kind::kColumn && expr.column < limit && std::find(out.begin(), out.end(), expr.column) == out.end()) {
+    out.push_back(expr.column);
+  }
+  for (const auto& arg : expr.args) collectColumns(*arg, limit, out);
+}
+
+}  // namespace
+
+BoundExprPtr ExpressionBinder::bindHigherOrder(const Expr& expr, const BindScope& scope, const HigherOrderFunction& function) {
+  const std::string& name = expr.name;
+  const Expr* lambda = nullptr;
+  std::vector<BoundExprPtr> arrays;
+  for (size_t i = 0; i < expr.args.size(); ++i) {
+    const Expr& arg = *expr.args[i];
+    if (arg.kind == ExprKind::kFunction && arg.name == "lambda") {
+      if (i != 0) throwBadRequest("Lambda function must be the first argument of function " + name + ", at " + where(arg));
+      lambda = &arg;
+      continue;
+    }
+    BoundExprPtr array = bind(arg, scope);
+    if (!array->type.isArray()) {
+      throwBadRequest("Illegal type " + (isNothing(array->type) ? std::string("Nullable(Nothing)") : array->type.name()) + " of argument " +
+                      std::to_string(i + 1) + " of function " + name + ": an array is expected (at " + where(arg) + ")");
+    }
+    arrays.push_back(std::move(array));
+  }
+  if (arrays.empty()) throwBadRequest("Function " + name + " needs at least one array argument, at " + where(expr));
+  if (!lambda && function.lambda_required) throwBadRequest("Function " + name + " needs a lambda function as its first argument, at " + where(expr));
+  std::vector<DataType> array_types;
+  for (const auto& array : arrays) array_types.push_back(array->type);
+
+  // The body: bound in the outer scope plus one column per parameter (which hide outer columns
+  // of the same name).
+  BoundExprPtr body;
+  std::vector<size_t> captured;
+  const size_t outer_size = scope.columns->size();
+  DataType body_type = array_types[0].nested();
+  if (lambda) {
+    if (lambda->args.size() != 2 || lambda->args[0]->kind != ExprKind::kFunction) throwBadRequest("Malformed lambda at " + where(*lambda));
+    const auto& parameters = lambda->args[0]->args;
+    if (parameters.size() != arrays.size()) {
+      throwBadRequest("Lambda of function " + name + " takes " + std::to_string(parameters.size()) + " arguments but " +
+                      std::to_string(arrays.size()) + " arrays are passed, at " + where(*lambda));
+    }
+    std::vector<ScopeColumn> columns = *scope.columns;
+    for (size_t p = 0; p < parameters.size(); ++p) {
+      if (parameters[p]->kind != ExprKind::kIdentifier || parameters[p]->name_parts.size() != 1) {
+        throwBadRequest("Lambda parameters must be plain names, at " + where(*parameters[p]));
+      }
+      const std::string& parameter = parameters[p]->name_parts[0];
+      for (auto& column : columns) {
+        if (column.name == parameter && column.visibility == ScopeColumn::Visibility::kNormal) column.visibility = ScopeColumn::Visibility::kQualifiedOnly;
+      }
+      ScopeColumn column{parameter, "", array_types[p].nested()};
+      column.lambda_parameter = true;
+      columns.push_back(std::move(column));
+    }
+    const BindScope body_scope{&columns, scope.replacements, scope.clause};
+    body = bind(*lambda->args[1], body_scope);
+    body_type = body->type;
+    collectColumns(*body, outer_size, captured);
+  }
+  DataType result_type;
+  try {
+    result_type = function.result_type(name, array_types, body_type);
+  } catch (const Error& error) {
+    if (error.code() != ErrorCode::kBadRequest) throw;
+    throwBadRequest(std::string(error.what()) + " (at " + where(expr) + ")");
+  }
+
+  auto bound = std::make_shared<BoundExpr>();
+  bound->kind = BoundExpr::Kind::kFunction;
+  bound->type = result_type;
+  bound->name = name;
+  bound->args = arrays;
+  for (size_t index : captured) bound->args.push_back(BoundExpr::makeColumn(index, (*scope.columns)[index].type, (*scope.columns)[index].name));
+  const size_t array_count = arrays.size();
+  bound->kernel = [&function, body, captured, outer_size, array_count, result_type, name](std::span<const Datum> args, size_t rows) {
+    bool constant = true;
+    for (const auto& arg : args) constant &= arg.is_constant;
+    const size_t n = constant ? 1 : rows;
+    std::vector<ColumnPtr> holders;
+    std::vector<const ColumnArray*> arrays;
+    for (size_t i = 0; i < array_count; ++i) {
+      holders.push_back(materialize(args[i], n));
+      arrays.push_back(static_cast<const ColumnArray*>(holders.back().get()));
+    }
+    for (size_t i = 1; i < array_count; ++i) {
+      if (arrays[i]->offsets() != arrays[0]->offsets()) throwBadRequest("Arrays passed to " + name + " must have equal size");
+    }
+    const size_t elements = arrays[0]->offsets().empty() ? 0 : arrays[0]->offsets().back();
+    ColumnPtr values;
+    if (body) {
+      Batch inner;
+      inner.rows = elements;
+      inner.columns.resize(outer_size + array_count);
+      for (size_t i = 0; i < array_count; ++i) inner.columns[outer_size + i] = ColumnPtr(holders[i], &arrays[i]->elements());
+      if (!captured.empty()) {
+        std::vector<uint32_t> owners;  // element -> the row it belongs to
+        owners.reserve(elements);
+        uint64_t begin = 0;
+        for (size_t row = 0; row < n; ++row) {
+          const uint64_t end = arrays[0]->offsets()[row];
+          owners.insert(owners.end(), end - begin, static_cast<uint32_t>(row));
+          begin = end;
+        }
+        for (size_t c = 0; c < captured.size(); ++c) inner.columns[captured[c]] = materialize(args[array_count + c], n)->gather(owners);
+      }
+      values = evaluateColumn(*body, inner);
+    } else {
+      values = ColumnPtr(holders[0], &arrays[0]->elements());
+    }
+    return Datum{function.execute(arrays, *values, result_type), constant};
+  };
+  bool all_constant = true;
+  for (const auto& arg : bound->args) all_constant &= arg->kind == BoundExpr::Kind::kConstant;
+  if (all_constant) {
+    Batch empty;
+    empty.rows = 1;
+    return BoundExpr::makeConstant(materialize(evaluate(*bound, empty), 1));
+  }
+  return bound;
 }
 
 BoundExprPtr ExpressionBinder::bindScalarSubquery(const Expr& expr) {

@@ -4,6 +4,10 @@
 // through the registry, folds constant sub-trees, builds IN sets, runs scalar subqueries, and
 // rewrites ClickHouse sugar (CASE x WHEN, INTERVAL arithmetic, dateAdd) into plain calls.
 //
+// Lambdas (`arrayMap(x -> x * 2, arr)`) bind their body in the outer scope plus one column per
+// parameter; at run time the body sees a batch with one row per array element, in which the
+// outer columns it captures are repeated for each element of their row.
+//
 // After GROUP BY, a scope carries `replacements`: canonical expression names (columnName) of the
 // keys and aggregates mapped to output columns, so `toStartOfDay(timestamp)` or `sum(x)` in
 // SELECT/HAVING/ORDER BY bind to the aggregated column. One binder per query; not thread-safe.
@@ -31,6 +35,7 @@ struct ScopeColumn {
   std::string qualifier;  // table alias or name; empty for subqueries without alias
   DataType type;
   Visibility visibility = Visibility::kNormal;
+  bool lambda_parameter = false;  // `x` of `x -> expr`, visible while its body is bound
 };
 
 struct BindScope {
@@ -61,6 +66,8 @@ class ExpressionBinder {
   BoundExprPtr bindIn(const Expr& expr, const BindScope& scope, bool negated);
   BoundExprPtr bindArray(const Expr& expr, const BindScope& scope);
   BoundExprPtr bindScalarSubquery(const Expr& expr);
+  /// arrayMap(x -> body, arr, ...) and the other functions of array_functions.h.
+  BoundExprPtr bindHigherOrder(const Expr& expr, const BindScope& scope, const struct HigherOrderFunction& function);
   /// ClickHouse sugar rewritten to plain calls, or nullptr when `expr` needs no rewrite.
   ExprPtr rewrite(const Expr& expr) const;
 

@@ -66,6 +66,8 @@ FunctionRegistry::FunctionRegistry() {
   registerConversionFunctions(*this);
   registerDateFunctions(*this);
   registerStringFunctions(*this);
+  registerArrayFunctions(*this);
+  registerUrlFunctions(*this);
 }
 
 const FunctionRegistry& FunctionRegistry::instance() {

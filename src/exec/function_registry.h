@@ -81,6 +81,8 @@ void registerConditionalFunctions(FunctionRegistry& registry);
 void registerConversionFunctions(FunctionRegistry& registry);
 void registerDateFunctions(FunctionRegistry& registry);
 void registerStringFunctions(FunctionRegistry& registry);
+void registerArrayFunctions(FunctionRegistry& registry);
+void registerUrlFunctions(FunctionRegistry& registry);
 
 /// Helpers for resolvers.
 [[noreturn]] void throwIllegalArgument(std::string_view function, size_t index, const DataType& type);
