@@ -208,24 +208,28 @@ def test_disk_full_during_log_write_gives_507_and_loses_nothing(harness):
     assert len(server.user_ids()) == len(acknowledged) + 10
 
 
-def test_fsync_failure_fails_the_wait_true_request_and_stops_writes(harness):
+@pytest.mark.parametrize("error_name, status, text, later_status", [
+    ("EIO", 500, "Input/output error", 503),
+    ("ENOSPC", 507, "No space left on device", 507),
+])
+def test_fsync_failure_fails_the_wait_true_request_and_stops_writes(harness, error_name, status, text, later_status):
     server = harness
     server.start(with_shim=True)
     acknowledged = acknowledge_some(server)
 
-    arm(server, f"EIO fsync {WAL}")
+    arm(server, f"{error_name} fsync {WAL}")
     unsynced = batch_ids("unsynced", 120)
     response = server.post_batch(unsynced, wait=True, token_in_query=True)
-    assert response.status_code == 500, response.text
+    assert response.status_code == status, response.text
     message = error_of(response)
-    assert "fsync" in message and "Input/output error" in message, message
+    assert "fsync" in message and text in message, message
     assert any("fdatasync" in line or "fsync" in line for line in hits(server))
 
     # Never retried: a later write is refused even though fsync works again.
     disarm(server)
     refused = batch_ids("refused", 30)
     response = server.post_batch(refused, wait=False)
-    assert response.status_code == 503, response.text
+    assert response.status_code == later_status, response.text
     assert "accepts no writes after a storage failure" in error_of(response)
 
     visible = set(server.user_ids())
