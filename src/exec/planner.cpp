@@ -9,6 +9,7 @@
 #include "exec/cast.h"
 #include "exec/filter.h"
 #include "exec/hash_aggregate.h"
+#include "exec/key_condition.h"
 #include "exec/limit_by.h"
 #include "exec/numbers_source.h"
 #include "exec/project.h"
@@ -109,6 +110,18 @@ void checkPredicateType(const DataType& type, std::string_view clause) {
   if (!isNothing(type) && !isNumeric(plain)) {
     throwBadRequest("Illegal type " + type.name() + " of column for filter in " + std::string(clause) + ", it must be UInt8");
   }
+}
+
+// Lets a scan right under WHERE/PREWHERE skip granules whose min/max rule the predicates out.
+// With FINAL only sorting-key columns prune: a non-key column may differ between versions of a row.
+void attachKeyCondition(Scan& scan, const std::vector<const Expr*>& conjuncts, const std::vector<BoundExprPtr>& predicates,
+                        ExpressionBinder& binder, const BindScope& scope, const FunctionContext& functions) {
+  std::vector<size_t> key_columns_only;
+  if (scan.isFinal() && scan.snapshot().replacing()) {
+    for (const auto& key : scan.snapshot().sortingKey()) key_columns_only.push_back(*scan.snapshot().schema().indexOf(key));
+    if (key_columns_only.empty()) return;
+  }
+  scan.setKeyCondition(KeyCondition::build(conjuncts, predicates, binder, scope, scan.columns(), functions, key_columns_only));
 }
 
 }  // namespace
@@ -232,7 +245,9 @@ Planner::Source Planner::planTableName(const TableExpression& table, const Query
     indices.push_back(i);
     source.columns.push_back({column, qualifier, schema.columns[i].type});
   }
-  source.op = std::make_unique<Scan>(std::move(snapshot), std::move(indices), context_);
+  auto scan = std::make_unique<Scan>(std::move(snapshot), std::move(indices), context_);
+  scan->setFinal(table.final);
+  source.op = std::move(scan);
   return source;
 }
 
@@ -488,6 +503,7 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
       predicates.push_back(binder.bind(*conjunct, scope));
       checkPredicateType(predicates.back()->type, "WHERE");
     }
+    if (auto* scan = dynamic_cast<Scan*>(op.get())) attachKeyCondition(*scan, conjuncts, predicates, binder, scope, functions_);
     auto filter = std::make_unique<Filter>(std::move(op), std::move(predicates), context_);
     where_filter = filter.get();
     op = std::move(filter);

@@ -1,6 +1,13 @@
 #include "storage/part.h"
 
+#include <algorithm>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 
 #include "storage/batch_codec.h"
 #include "storage/byte_io.h"
@@ -72,7 +79,8 @@ PartIndex decodeIndex(std::string_view data) {
   }
   if (total_rows != index.rows) throw CorruptDataError("granule rows do not add up to the part's rows");
   const uint64_t column_count = in.getVarint();
-  if (column_count > in.remaining()) throw CorruptDataError("column count is implausible");
+  // An empty part (every row removed by a TTL merge) has columns but no block entries.
+  if (column_count > (granule_count == 0 ? 65536 : in.remaining())) throw CorruptDataError("column count is implausible");
   index.blocks.resize(column_count);
   index.stats.resize(column_count);
   for (uint64_t column = 0; column < column_count; ++column) {
@@ -101,18 +109,92 @@ PartIndex decodeIndex(std::string_view data) {
   return index;
 }
 
+int openForReading(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throwIoError("open", path, errno);
+  return fd;
+}
+
+// Reads exactly data.size() bytes at `offset`; false when the file is shorter.
+bool readAt(int fd, uint64_t offset, std::string& data, const std::filesystem::path& path) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t got = ::pread(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      throwIoError("read", path, errno);
+    }
+    if (got == 0) return false;
+    done += static_cast<size_t>(got);
+  }
+  return true;
+}
+
+[[noreturn]] void throwCorrupt(const std::filesystem::path& path, const std::string& what) {
+  throw Error(ErrorCode::kInternal, "part '" + path.string() + "' is corrupt: " + what +
+                                        "; the table cannot be read until the part is restored or the table truncated");
+}
+
+// Checks the file's framing and returns its verified index; throws CorruptDataError.
+PartIndex readIndex(int fd, uint64_t file_size, const std::filesystem::path& path, uint64_t& data_end) {
+  if (file_size < kHeaderSize + kTrailerSize) {
+    throw CorruptDataError("missing header or trailer (file is " + std::to_string(file_size) + " bytes)");
+  }
+  std::string header(kHeaderSize, '\0');
+  std::string trailer(kTrailerSize, '\0');
+  if (!readAt(fd, 0, header, path) || !readAt(fd, file_size - kTrailerSize, trailer, path)) {
+    throw CorruptDataError("file is shorter than its size");
+  }
+  if (std::string_view(header).substr(0, 8) != kHeaderMagic || std::string_view(trailer).substr(kTrailerSize - 8) != kTrailerMagic) {
+    throw CorruptDataError("missing header or trailer (file is " + std::to_string(file_size) + " bytes)");
+  }
+  ByteReader header_reader(std::string_view(header).substr(8, 4));
+  if (const uint32_t version = header_reader.get<uint32_t>(); version != kVersion) {
+    throw CorruptDataError("unsupported part version " + std::to_string(version));
+  }
+  ByteReader trailer_reader(trailer);
+  const uint64_t footer_offset = trailer_reader.get<uint64_t>();
+  const uint32_t footer_size = trailer_reader.get<uint32_t>();
+  const uint32_t footer_checksum = trailer_reader.get<uint32_t>();
+  if (footer_offset < kHeaderSize || footer_offset > file_size || footer_offset + footer_size != file_size - kTrailerSize) {
+    throw CorruptDataError("footer location is inconsistent");
+  }
+  std::string footer(footer_size, '\0');
+  if (!readAt(fd, footer_offset, footer, path)) throw CorruptDataError("file is shorter than its size");
+  if (checksum(footer) != footer_checksum) throw CorruptDataError("index checksum mismatch");
+  data_end = footer_offset;
+  return decodeIndex(footer);
+}
+
 }  // namespace
 
 std::string PartName::toString() const {
-  return formatSequence(min_sequence) + "_" + formatSequence(max_sequence) + "_" + std::to_string(level);
+  const std::string range = formatSequence(min_sequence) + "_" + formatSequence(max_sequence) + "_" + std::to_string(level);
+  return partition.empty() ? range : partition + "_" + range;
 }
 
 std::optional<PartName> PartName::parse(std::string_view text) {
+  PartName name;
+  // The range is the last three '_'-separated fields; anything before them is the partition id.
+  size_t underscores = 0, prefix_end = std::string_view::npos;
+  for (size_t i = text.size(); i-- > 0;) {
+    if (text[i] == '_' && ++underscores == 3) {
+      prefix_end = i;
+      break;
+    }
+  }
+  if (prefix_end != std::string_view::npos) {
+    name.partition = std::string(text.substr(0, prefix_end));
+    const bool valid = !name.partition.empty() && std::all_of(name.partition.begin(), name.partition.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    });
+    if (!valid) return std::nullopt;
+    text.remove_prefix(prefix_end + 1);
+  }
   const size_t first = text.find('_');
   if (first == std::string_view::npos) return std::nullopt;
   const size_t second = text.find('_', first + 1);
   if (second == std::string_view::npos) return std::nullopt;
-  PartName name;
   uint64_t level = 0;
   if (!parseNumber(text.substr(0, first), name.min_sequence) ||
       !parseNumber(text.substr(first + 1, second - first - 1), name.max_sequence) ||
@@ -184,13 +266,8 @@ std::shared_ptr<const Part> Part::write(const std::filesystem::path& directory, 
   renamePath(temporary_path, final_path);
   syncDirectory(directory);
 
-  std::vector<BatchPtr> batches;
-  size_t start = 0;
-  for (uint32_t rows : index.granule_rows) {
-    batches.push_back(std::make_shared<const Batch>(sliceBatch(sorted_rows, start, rows)));
-    start += rows;
-  }
-  return std::shared_ptr<const Part>(new Part(name, final_path, std::move(index), file.size(), std::move(batches)));
+  const int fd = openForReading(final_path);
+  return std::shared_ptr<const Part>(new Part(name, final_path, fd, std::move(index), file.size(), schema));
 }
 
 std::shared_ptr<const Part> Part::load(const std::filesystem::path& path, const TableSchema& schema) {
@@ -198,70 +275,121 @@ std::shared_ptr<const Part> Part::load(const std::filesystem::path& path, const 
   std::optional<PartName> name;
   if (file_name.ends_with(".part")) name = PartName::parse(std::string_view(file_name).substr(0, file_name.size() - 5));
   if (!name) throw Error(ErrorCode::kInternal, "'" + path.string() + "' is not a part file name");
-  const std::string file = readWholeFile(path);
-  const std::string_view data = file;
+  const int fd = openForReading(path);
   try {
-    if (data.size() < kHeaderSize + kTrailerSize || data.substr(0, 8) != kHeaderMagic || data.substr(data.size() - 8) != kTrailerMagic) {
-      throw CorruptDataError("missing header or trailer (file is " + std::to_string(data.size()) + " bytes)");
-    }
-    ByteReader header(data.substr(8, 4));
-    if (const uint32_t version = header.get<uint32_t>(); version != kVersion) {
-      throw CorruptDataError("unsupported part version " + std::to_string(version));
-    }
-    ByteReader trailer(data.substr(data.size() - kTrailerSize));
-    const uint64_t footer_offset = trailer.get<uint64_t>();
-    const uint32_t footer_size = trailer.get<uint32_t>();
-    const uint32_t footer_checksum = trailer.get<uint32_t>();
-    if (footer_offset < kHeaderSize || footer_offset + footer_size != data.size() - kTrailerSize) {
-      throw CorruptDataError("footer location is inconsistent");
-    }
-    const std::string_view footer = data.substr(footer_offset, footer_size);
-    if (checksum(footer) != footer_checksum) throw CorruptDataError("index checksum mismatch");
-    PartIndex index = decodeIndex(footer);
-    if (index.schema_signature != schema.signature()) {
-      throw Error(ErrorCode::kInternal, "part '" + path.string() + "' was written with another schema:\n" +
-                                            index.schema_signature + "\nthe table now has:\n" + schema.signature());
-    }
-    if (index.blocks.size() != schema.columns.size()) throw CorruptDataError("column count differs from the schema");
-
-    std::vector<BatchPtr> batches;
-    for (size_t granule = 0; granule < index.granule_rows.size(); ++granule) {
-      Batch batch;
-      batch.rows = index.granule_rows[granule];
-      for (size_t column = 0; column < schema.columns.size(); ++column) {
-        const BlockLocation& block = index.blocks[column][granule];
-        const std::string where = "column '" + schema.columns[column].name + "' granule " + std::to_string(granule) +
-                                  " (block at offset " + std::to_string(block.offset) + ")";
-        if (block.offset < kHeaderSize || block.offset + kBlockHeaderSize + block.compressed_size > footer_offset) {
-          throw CorruptDataError(where + " lies outside the data area");
-        }
-        ByteReader block_header(data.substr(block.offset, kBlockHeaderSize));
-        const uint8_t codec = block_header.get<uint8_t>();
-        const uint32_t compressed_size = block_header.get<uint32_t>();
-        const uint32_t raw_size = block_header.get<uint32_t>();
-        const uint32_t block_checksum = block_header.get<uint32_t>();
-        if (codec != static_cast<uint8_t>(block.codec) || compressed_size != block.compressed_size ||
-            raw_size != block.raw_size || block_checksum != block.checksum) {
-          throw CorruptDataError(where + ": block header does not match the index");
-        }
-        const std::string_view compressed = data.substr(block.offset + kBlockHeaderSize, compressed_size);
-        if (checksum(compressed) != block.checksum) throw CorruptDataError(where + ": checksum mismatch");
-        const std::string raw = decompressBlock(block.codec, compressed, raw_size);
-        ByteReader in(raw);
-        try {
-          batch.columns.push_back(decodeColumn(schema.columns[column].type, batch.rows, in));
-        } catch (const CorruptDataError& error) {
-          throw CorruptDataError(where + ": " + error.what());
-        }
-        if (!in.atEnd()) throw CorruptDataError(where + ": trailing bytes in the block");
+    struct stat status {};
+    if (::fstat(fd, &status) != 0) throwIoError("stat", path, errno);
+    const uint64_t file_size = static_cast<uint64_t>(status.st_size);
+    uint64_t data_end = 0;
+    PartIndex index;
+    try {
+      index = readIndex(fd, file_size, path, data_end);
+      if (index.schema_signature != schema.signature()) {
+        throw Error(ErrorCode::kInternal, "part '" + path.string() + "' was written with another schema:\n" +
+                                              index.schema_signature + "\nthe table now has:\n" + schema.signature());
       }
-      batches.push_back(std::make_shared<const Batch>(std::move(batch)));
+      if (index.blocks.size() != schema.columns.size()) throw CorruptDataError("column count differs from the schema");
+      for (size_t column = 0; column < index.blocks.size(); ++column) {
+        for (size_t granule = 0; granule < index.blocks[column].size(); ++granule) {
+          const BlockLocation& block = index.blocks[column][granule];
+          if (block.offset < kHeaderSize || block.offset + kBlockHeaderSize + block.compressed_size > data_end) {
+            throw CorruptDataError("column '" + schema.columns[column].name + "' granule " + std::to_string(granule) +
+                                   " (block at offset " + std::to_string(block.offset) + ") lies outside the data area");
+          }
+        }
+      }
+    } catch (const CorruptDataError& error) {
+      throwCorrupt(path, error.what());
     }
-    return std::shared_ptr<const Part>(new Part(*name, path, std::move(index), data.size(), std::move(batches)));
-  } catch (const CorruptDataError& error) {
-    throw Error(ErrorCode::kInternal, "part '" + path.string() + "' is corrupt: " + error.what() +
-                                          "; the table cannot be read until the part is restored or the table truncated");
+    return std::shared_ptr<const Part>(new Part(*name, path, fd, std::move(index), file_size, schema));
+  } catch (...) {
+    ::close(fd);
+    throw;
   }
+}
+
+Part::Part(PartName name, std::filesystem::path path, int fd, PartIndex index, uint64_t bytes_on_disk, const TableSchema& schema)
+    : name_(name), path_(std::move(path)), fd_(fd), index_(std::move(index)), bytes_on_disk_(bytes_on_disk) {
+  for (const auto& column : schema.columns) {
+    column_types_.push_back(column.type);
+    column_names_.push_back(column.name);
+  }
+  for (const auto& blocks : index_.blocks) {
+    for (const auto& block : blocks) raw_bytes_ += block.raw_size;
+  }
+}
+
+Part::~Part() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+ColumnPtr Part::readColumn(size_t column, size_t granule) const {
+  if (column >= index_.blocks.size() || granule >= index_.granule_rows.size()) {
+    throw std::logic_error("Part::readColumn: column " + std::to_string(column) + " granule " + std::to_string(granule) +
+                           " out of range for '" + path_.string() + "'");
+  }
+  const BlockLocation& block = index_.blocks[column][granule];
+  const std::string where = "column '" + column_names_[column] + "' granule " + std::to_string(granule) + " (block at offset " +
+                            std::to_string(block.offset) + ")";
+  try {
+    std::string data(kBlockHeaderSize + block.compressed_size, '\0');
+    if (!readAt(fd_, block.offset, data, path_)) throw CorruptDataError(where + ": the file ends inside the block");
+    ByteReader block_header(std::string_view(data).substr(0, kBlockHeaderSize));
+    const uint8_t codec = block_header.get<uint8_t>();
+    const uint32_t compressed_size = block_header.get<uint32_t>();
+    const uint32_t raw_size = block_header.get<uint32_t>();
+    const uint32_t block_checksum = block_header.get<uint32_t>();
+    if (codec != static_cast<uint8_t>(block.codec) || compressed_size != block.compressed_size || raw_size != block.raw_size ||
+        block_checksum != block.checksum) {
+      throw CorruptDataError(where + ": block header does not match the index");
+    }
+    const std::string_view compressed = std::string_view(data).substr(kBlockHeaderSize);
+    if (checksum(compressed) != block.checksum) throw CorruptDataError(where + ": checksum mismatch");
+    const std::string raw = decompressBlock(block.codec, compressed, raw_size);
+    ByteReader in(raw);
+    MutableColumnPtr decoded;
+    try {
+      decoded = decodeColumn(column_types_[column], index_.granule_rows[granule], in);
+    } catch (const CorruptDataError& error) {
+      throw CorruptDataError(where + ": " + error.what());
+    }
+    if (!in.atEnd()) throw CorruptDataError(where + ": trailing bytes in the block");
+    return decoded;
+  } catch (const CorruptDataError& error) {
+    throwCorrupt(path_, error.what());
+  }
+}
+
+Batch Part::readGranules(std::span<const size_t> columns, std::span<const size_t> granules) const {
+  Batch batch;
+  for (size_t granule : granules) batch.rows += index_.granule_rows.at(granule);
+  batch.columns.reserve(columns.size());
+  for (size_t column : columns) {
+    if (granules.size() == 1) {
+      batch.columns.push_back(readColumn(column, granules[0]));
+      continue;
+    }
+    MutableColumnPtr combined = makeColumn(column_types_.at(column));
+    combined->reserve(batch.rows);
+    for (size_t granule : granules) {
+      const ColumnPtr part = readColumn(column, granule);
+      combined->appendRange(*part, 0, part->size());
+    }
+    batch.columns.push_back(std::move(combined));
+  }
+  return batch;
+}
+
+std::vector<BatchPtr> Part::readAll() const {
+  std::vector<size_t> columns(column_types_.size());
+  for (size_t i = 0; i < columns.size(); ++i) columns[i] = i;
+  std::vector<BatchPtr> batches;
+  batches.reserve(granuleCount());
+  for (size_t granule = 0; granule < granuleCount(); ++granule) {
+    const size_t one[] = {granule};
+    batches.push_back(std::make_shared<const Batch>(readGranules(columns, one)));
+  }
+  return batches;
 }
 
 }  // namespace perch::storage

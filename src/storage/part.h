@@ -6,11 +6,18 @@
 // truncate). Its name encodes the WAL range it covers and its merge level, so recovery can tell
 // which parts a merge replaced and which WAL records are already in a part.
 //
-// This first version keeps every part fully decoded in memory after load (one Batch per granule):
-// reading only the needed columns and granules needs the executor to use the granule index and
-// comes next. Load verifies every block's checksum; a mismatch throws perch::Error naming the file.
+// Reads are lazy: after write() or load() a part keeps only its index in memory (granule row
+// counts, where each column block of each granule lies, min/max per column per granule) plus an
+// open read-only file descriptor. readColumn()/readGranules() fetch single blocks with pread,
+// verify their checksum and decode them on demand. Keeping the descriptor open means a part whose
+// file a merge or truncate has unlinked stays readable for every snapshot that still holds it; the
+// space is freed when the last reference goes. load() verifies the header, the trailer, the index
+// checksum and that every block lies inside the data area (cheap: the index only); block
+// checksums are verified on every read, so a flipped byte fails the query that reads it with a
+// perch::Error naming the part file, the column and the granule — it never returns wrong numbers.
 //
-// Thread safety: a Part is immutable after construction and shared as shared_ptr<const Part>.
+// Thread safety: a Part is immutable after construction and shared as shared_ptr<const Part>; all
+// read methods may be called concurrently (pread has no shared file offset).
 #pragma once
 
 #include <cstdint>
@@ -18,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,19 +36,24 @@
 
 namespace perch::storage {
 
-/// The identity of a part: the WAL sequence range [min_sequence, max_sequence] it covers and how
-/// many merges produced it. A part covers another when its range contains the other's.
+/// The identity of a part: the WAL sequence range [min_sequence, max_sequence] it covers, how
+/// many merges produced it and its partition. A part covers another of the same partition when its
+/// range contains the other's and is larger, or is the same with a higher level (a part rewritten
+/// alone by a TTL merge).
 struct PartName {
   uint64_t min_sequence = 0;
   uint64_t max_sequence = 0;
   uint32_t level = 0;
+  /// Partition id (storage/partitioning.h: [A-Za-z0-9-]*); empty for an unpartitioned table.
+  std::string partition;
 
-  /// "<min:020>_<max:020>_<level>".
+  /// "[<partition>_]<min:020>_<max:020>_<level>".
   std::string toString() const;
   /// Parses toString()'s output; nullopt for anything else.
   static std::optional<PartName> parse(std::string_view text);
   bool covers(const PartName& other) const {
-    return min_sequence <= other.min_sequence && other.max_sequence <= max_sequence && !(*this == other);
+    if (partition != other.partition || min_sequence > other.min_sequence || other.max_sequence > max_sequence) return false;
+    return min_sequence != other.min_sequence || max_sequence != other.max_sequence || level > other.level;
   }
   bool operator==(const PartName&) const = default;
 };
@@ -77,9 +90,13 @@ class Part {
   static std::shared_ptr<const Part> write(const std::filesystem::path& directory, const PartName& name,
                                            const TableSchema& schema, const std::vector<std::string>& sorting_key,
                                            const Batch& sorted_rows, const PartWriteOptions& options);
-  /// Loads and verifies the part file `path`; throws perch::Error (kInternal) naming the file if any
-  /// checksum, size or structure is wrong or it was written under another schema.
+  /// Opens the part file `path` and verifies its structure (header, trailer, index checksum, block
+  /// extents, schema); throws perch::Error (kInternal) naming the file if anything is wrong or it
+  /// was written under another schema. Block checksums are verified when blocks are read.
   static std::shared_ptr<const Part> load(const std::filesystem::path& path, const TableSchema& schema);
+  ~Part();
+  Part(const Part&) = delete;
+  Part& operator=(const Part&) = delete;
 
   /// The file name of part `name`.
   static std::string fileName(const PartName& name) { return name.toString() + ".part"; }
@@ -88,19 +105,32 @@ class Part {
   const std::filesystem::path& path() const { return path_; }
   const PartIndex& index() const { return index_; }
   uint64_t rows() const { return index_.rows; }
+  size_t granuleCount() const { return index_.granule_rows.size(); }
   uint64_t bytesOnDisk() const { return bytes_on_disk_; }
-  /// The decoded rows, one batch per granule, in sorting-key order.
-  const std::vector<BatchPtr>& batches() const { return batches_; }
+  /// Uncompressed bytes of all blocks (what a full decode would produce, roughly).
+  uint64_t rawBytes() const { return raw_bytes_; }
+
+  /// Column `column` (schema position) of granule `granule`: read, checksum-verified, decoded.
+  /// Throws perch::Error (kInternal) naming the part, column and granule on a checksum, read or
+  /// decode failure.
+  ColumnPtr readColumn(size_t column, size_t granule) const;
+  /// Columns `columns` (schema positions, in that output order) of the granules `granules`
+  /// (ascending), concatenated into one batch.
+  Batch readGranules(std::span<const size_t> columns, std::span<const size_t> granules) const;
+  /// Every column of every granule, one batch per granule, in sorting-key order (merges, tests).
+  std::vector<BatchPtr> readAll() const;
 
  private:
-  Part(PartName name, std::filesystem::path path, PartIndex index, uint64_t bytes_on_disk, std::vector<BatchPtr> batches)
-      : name_(name), path_(std::move(path)), index_(std::move(index)), bytes_on_disk_(bytes_on_disk), batches_(std::move(batches)) {}
+  Part(PartName name, std::filesystem::path path, int fd, PartIndex index, uint64_t bytes_on_disk, const TableSchema& schema);
 
   PartName name_;
   std::filesystem::path path_;
+  int fd_ = -1;  // read-only, owned; kept open so an unlinked part stays readable
   PartIndex index_;
   uint64_t bytes_on_disk_ = 0;
-  std::vector<BatchPtr> batches_;
+  uint64_t raw_bytes_ = 0;
+  std::vector<DataType> column_types_;
+  std::vector<std::string> column_names_;
 };
 using PartPtr = std::shared_ptr<const Part>;
 

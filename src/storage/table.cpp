@@ -44,14 +44,36 @@ void removeQuietly(const std::filesystem::path& path) {
 }  // namespace
 
 TableSnapshot::TableSnapshot(std::shared_ptr<const TableSchema> schema, std::vector<BatchPtr> batches)
-    : schema_(std::move(schema)), batches_(std::move(batches)) {
-  for (const auto& batch : batches_) rows_ += batch->rows;
+    : TableSnapshot(std::move(schema), {}, {}, std::move(batches)) {}
+
+TableSnapshot::TableSnapshot(std::shared_ptr<const TableSchema> schema, std::vector<std::string> sorting_key,
+                             std::vector<PartPtr> parts, std::vector<BatchPtr> buffered, bool replacing,
+                             std::string version_column)
+    : schema_(std::move(schema)),
+      sorting_key_(std::move(sorting_key)),
+      parts_(std::move(parts)),
+      buffered_(std::move(buffered)),
+      replacing_(replacing),
+      version_column_(std::move(version_column)) {
+  for (const auto& part : parts_) rows_ += part->rows();
+  for (const auto& batch : buffered_) rows_ += batch->rows;
 }
 
 size_t TableSnapshot::bytes() const {
   size_t total = 0;
-  for (const auto& batch : batches_) total += batch->byteSize();
+  for (const auto& part : parts_) total += part->rawBytes();
+  for (const auto& batch : buffered_) total += batch->byteSize();
   return total;
+}
+
+std::vector<BatchPtr> TableSnapshot::materialize() const {
+  std::vector<BatchPtr> batches;
+  for (const auto& part : parts_) {
+    std::vector<BatchPtr> granules = part->readAll();
+    batches.insert(batches.end(), granules.begin(), granules.end());
+  }
+  batches.insert(batches.end(), buffered_.begin(), buffered_.end());
+  return batches;
 }
 
 Table::Table(std::string name, TableSchema schema) : Table(std::move(name), std::move(schema), TableOptions{}) {}
@@ -221,10 +243,10 @@ SnapshotPtr Table::snapshot() const {
   std::lock_guard lock(mutex_);
   if (!load_error_.empty()) throw Error(ErrorCode::kInternal, load_error_);
   if (!current_) {
-    std::vector<BatchPtr> batches;
-    for (const auto& part : parts_) batches.insert(batches.end(), part->batches().begin(), part->batches().end());
-    for (const auto& buffered : buffer_) batches.push_back(buffered.batch);
-    current_ = std::make_shared<const TableSnapshot>(schema_, std::move(batches));
+    std::vector<BatchPtr> buffered;
+    for (const auto& entry : buffer_) buffered.push_back(entry.batch);
+    current_ = std::make_shared<const TableSnapshot>(schema_, options_.sorting_key, parts_, std::move(buffered),
+                                                     options_.engine == TableEngine::kReplacingMergeTree, options_.version_column);
   }
   return current_;
 }
@@ -297,7 +319,8 @@ bool Table::mergeOnce() {
   std::vector<BatchPtr> batches;
   for (const auto& part : run) {
     name.level = std::max(name.level, part->name().level + 1);
-    batches.insert(batches.end(), part->batches().begin(), part->batches().end());
+    std::vector<BatchPtr> granules = part->readAll();
+    batches.insert(batches.end(), granules.begin(), granules.end());
   }
   storage::PartWriteOptions write_options;
   write_options.granule_rows = options_.granule_rows;

@@ -1,6 +1,6 @@
 // Table: the storage API every engine implements — append a batch, read a consistent snapshot.
 //
-// Readers take an immutable, reference-counted TableSnapshot (schema + batches); appends, flushes,
+// Readers take an immutable, reference-counted TableSnapshot (schema, parts, buffered batches); appends, flushes,
 // merges and truncates build a new one and swap it in under a mutex, so a snapshot held by a query
 // never changes underneath it (no lock while scanning).
 //
@@ -13,13 +13,14 @@
 //     immutable sorted part when it exceeds flush_rows / flush_bytes / flush_age, and merges small
 //     parts; a part records the WAL range it covers, so recovery never applies a record twice;
 //   - opening the table recovers: parts are loaded (and verified), the log is replayed.
-// Parts are decoded into memory when loaded (first step; lazy column/granule reads come with the
-// executor's use of the granule index).
+// Parts keep only their index in memory; queries read the column blocks of the granules they need
+// (see part.h), so a restarted table is not resident.
 //
 // Failures: a failed write or fsync fails that call (perch::Error kInternal, or
 // storage::DiskFullError when the disk is full), is reported on stderr, and makes the table
 // read-only: later appends/truncates throw kUnavailable (DiskFullError after ENOSPC); reads keep
-// working. A corrupt part found at open makes snapshot() throw an error naming the part.
+// working. A part whose structure is corrupt at open makes snapshot() throw an error naming the
+// part; a corrupt block is found when a query reads it, and that query fails naming the part.
 //
 // Thread safety: all methods may be called concurrently.
 #pragma once
@@ -48,20 +49,46 @@ class Part;
 class WriteAheadLog;
 }  // namespace storage
 
-/// An immutable view of a table at one moment: the batches appended before it was taken.
-/// Every batch has one column per schema column, in schema order.
+/// An immutable view of a table at one moment: the parts (on disk, read lazily through their
+/// granule index) and the buffered batches (in memory, not yet flushed) appended before it was
+/// taken. Holding a snapshot keeps its parts readable even after a merge or truncate unlinked
+/// their files. Every batch has one column per schema column, in schema order.
+/// Thread safety: immutable; any number of threads may read it.
 class TableSnapshot {
  public:
+  /// Batches only (in-memory tables).
   TableSnapshot(std::shared_ptr<const TableSchema> schema, std::vector<BatchPtr> batches);
+  /// `replacing`: the table is a ReplacingMergeTree with `version_column` ("" = none), for FINAL.
+  TableSnapshot(std::shared_ptr<const TableSchema> schema, std::vector<std::string> sorting_key,
+                std::vector<std::shared_ptr<const storage::Part>> parts, std::vector<BatchPtr> buffered,
+                bool replacing = false, std::string version_column = {});
 
   const TableSchema& schema() const { return *schema_; }
-  const std::vector<BatchPtr>& batches() const { return batches_; }
+  /// The columns parts are sorted by (ENGINE_SORTING_KEY); empty when unsorted.
+  const std::vector<std::string>& sortingKey() const { return sorting_key_; }
+  /// Parts in WAL order (older rows first), then the buffered batches in append order.
+  const std::vector<std::shared_ptr<const storage::Part>>& parts() const { return parts_; }
+  const std::vector<BatchPtr>& buffered() const { return buffered_; }
+  /// What `SELECT ... FINAL` deduplicates by: ReplacingMergeTree keeps, per sorting key, the row
+  /// with the greatest versionColumn() (the last inserted one on ties or without a version).
+  bool replacing() const { return replacing_; }
+  const std::string& versionColumn() const { return version_column_; }
   size_t rows() const { return rows_; }
+  /// Uncompressed bytes (parts: from their index, nothing is read).
   size_t bytes() const;
+  /// Every row as batches (parts decoded granule by granule, then the buffer): for merges, tests
+  /// and small tables — the executor reads parts lazily instead. Throws like Part::readColumn.
+  std::vector<BatchPtr> materialize() const;
+  /// Same as materialize() (kept for older callers).
+  std::vector<BatchPtr> batches() const { return materialize(); }
 
  private:
   std::shared_ptr<const TableSchema> schema_;
-  std::vector<BatchPtr> batches_;
+  std::vector<std::string> sorting_key_;
+  std::vector<std::shared_ptr<const storage::Part>> parts_;
+  std::vector<BatchPtr> buffered_;
+  bool replacing_ = false;
+  std::string version_column_;
   size_t rows_ = 0;
 };
 using SnapshotPtr = std::shared_ptr<const TableSnapshot>;

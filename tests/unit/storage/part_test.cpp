@@ -31,7 +31,7 @@ void writeFile(const std::filesystem::path& path, const std::string& data) {
 
 std::vector<std::string> partRows(const Part& part) {
   std::vector<std::string> rows;
-  for (const auto& batch : part.batches()) {
+  for (const auto& batch : part.readAll()) {
     auto more = rowsAsText(*batch);
     rows.insert(rows.end(), more.begin(), more.end());
   }
@@ -71,7 +71,7 @@ TEST(Part, RoundTripsEveryColumnTypeAcrossGranules) {
   const PartPtr loaded = Part::load(written->path(), allTypesSchema());
   EXPECT_EQ(loaded->rows(), 20000u);
   EXPECT_EQ(loaded->index().granule_rows, (std::vector<uint32_t>{8192, 8192, 3616}));
-  EXPECT_EQ(loaded->batches().size(), 3u);
+  EXPECT_EQ(loaded->granuleCount(), 3u);
   EXPECT_EQ(loaded->index().sorting_key, (std::vector<std::string>{"id"}));
   EXPECT_EQ(loaded->index().blocks[13][0].codec, Codec::kZSTD);
   EXPECT_EQ(loaded->index().blocks[7][0].codec, Codec::kNone);
@@ -127,7 +127,7 @@ TEST(Part, DetectsEveryFlippedByteAndNamesThePart) {
   for (size_t position = 0; position < original.size(); ++position) {
     flipByte(position);
     try {
-      Part::load(part->path(), allTypesSchema());
+      Part::load(part->path(), allTypesSchema())->readAll();
       ADD_FAILURE() << "a flipped byte at offset " << position << " of " << original.size() << " went unnoticed";
     } catch (const Error& error) {
       EXPECT_EQ(error.code(), ErrorCode::kInternal);
@@ -146,8 +146,9 @@ TEST(Part, NamesTheColumnAndGranuleOfABadBlock) {
   const BlockLocation& block = part->index().blocks[13][0];  // column "name"
   data[block.offset + 13 + block.compressed_size / 2] ^= 0x01;
   writeFile(part->path(), data);
+  const PartPtr loaded = Part::load(part->path(), allTypesSchema());  // the index is intact
   try {
-    Part::load(part->path(), allTypesSchema());
+    loaded->readAll();
     FAIL() << "expected a checksum error";
   } catch (const Error& error) {
     const std::string message = error.what();
