@@ -68,6 +68,7 @@ FunctionRegistry::FunctionRegistry() {
   registerStringFunctions(*this);
   registerArrayFunctions(*this);
   registerUrlFunctions(*this);
+  registerJsonFunctions(*this);
 }
 
 const FunctionRegistry& FunctionRegistry::instance() {

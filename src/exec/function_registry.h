@@ -83,6 +83,7 @@ void registerDateFunctions(FunctionRegistry& registry);
 void registerStringFunctions(FunctionRegistry& registry);
 void registerArrayFunctions(FunctionRegistry& registry);
 void registerUrlFunctions(FunctionRegistry& registry);
+void registerJsonFunctions(FunctionRegistry& registry);
 
 /// Helpers for resolvers.
 [[noreturn]] void throwIllegalArgument(std::string_view function, size_t index, const DataType& type);

@@ -1,0 +1,461 @@
+// JSON functions with ClickHouse's JSONExtract* semantics: JSONHas, JSONLength, JSONExtractString,
+// JSONExtractInt/UInt/Float/Bool, JSONExtractRaw, JSONExtractArrayRaw and JSONExtractKeys.
+//
+// Every argument after the document is one step of a path: a String selects an object member by
+// key, an integer selects the N-th element of an array or member of an object (1-based; negative
+// counts from the end; 0 selects nothing). An invalid document, a missing value or a value of the
+// wrong kind gives the type's default ('' / 0 / []); numbers written as strings ("42") are parsed,
+// floats are truncated towards zero for the integer functions, booleans convert to 0/1.
+//
+// The parser is a small validating recursive-descent scanner over the text: elements are spans
+// of the original document, so Raw returns the element as written, minus whitespace outside strings.
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include "common/error.h"
+#include "exec/cast.h"
+#include "exec/function_registry.h"
+#include "exec/kernel_loops.h"
+
+namespace perch {
+
+namespace {
+
+constexpr size_t kMaxDepth = 512;
+
+enum class JsonKind { kNull, kBool, kNumber, kString, kArray, kObject };
+
+struct JsonElement {
+  JsonKind kind = JsonKind::kNull;
+  std::string_view text;  // the element as written
+};
+
+class JsonScanner {
+ public:
+  explicit JsonScanner(std::string_view text) : text_(text) {}
+
+  /// Validates the whole document; returns the root element.
+  bool parseDocument(JsonElement& root) {
+    pos_ = 0;
+    if (!value(root, 0)) return false;
+    skipSpace();
+    return pos_ == text_.size();
+  }
+
+  /// Elements of a validated array or object value (for objects, keys as raw quoted strings).
+  template <typename Fn>
+  static void forEachChild(const JsonElement& parent, Fn&& fn) {
+    JsonScanner scanner(parent.text);
+    scanner.pos_ = 1;
+    scanner.skipSpace();
+    if (scanner.peek() == ']' || scanner.peek() == '}') return;
+    while (true) {
+      JsonElement key, child;
+      if (parent.kind == JsonKind::kObject) {
+        scanner.value(key, 0);
+        scanner.skipSpace();
+        ++scanner.pos_;  // ':'
+      }
+      scanner.value(child, 0);
+      if (!fn(key.text, child)) return;
+      scanner.skipSpace();
+      if (scanner.peek() != ',') return;
+      ++scanner.pos_;
+    }
+  }
+
+ private:
+  char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
+  void skipSpace() {
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' || text_[pos_] == '\r')) ++pos_;
+  }
+  bool literal(std::string_view word) {
+    if (text_.substr(pos_, word.size()) != word) return false;
+    pos_ += word.size();
+    return true;
+  }
+  bool string() {
+    ++pos_;  // opening quote
+    while (pos_ < text_.size()) {
+      const char c = text_[pos_++];
+      if (c == '"') return true;
+      if (static_cast<unsigned char>(c) < 0x20) return false;
+      if (c == '\\') {
+        if (pos_ >= text_.size()) return false;
+        const char escaped = text_[pos_++];
+        if (escaped == 'u') {
+          for (int i = 0; i < 4; ++i) {
+            if (pos_ >= text_.size() || !std::isxdigit(static_cast<unsigned char>(text_[pos_++]))) return false;
+          }
+        } else if (!std::strchr("\"\\/bfnrt", escaped)) {
+          return false;
+        }
+      }
+    }
+    return false;
+  }
+  bool number() {
+    const size_t start = pos_;
+    if (peek() == '-') ++pos_;
+    if (!std::isdigit(static_cast<unsigned char>(peek()))) return false;
+    if (peek() == '0') {
+      ++pos_;
+    } else {
+      while (std::isdigit(static_cast<unsigned char>(peek()))) ++pos_;
+    }
+    if (peek() == '.') {
+      ++pos_;
+      if (!std::isdigit(static_cast<unsigned char>(peek()))) return false;
+      while (std::isdigit(static_cast<unsigned char>(peek()))) ++pos_;
+    }
+    if (peek() == 'e' || peek() == 'E') {
+      ++pos_;
+      if (peek() == '+' || peek() == '-') ++pos_;
+      if (!std::isdigit(static_cast<unsigned char>(peek()))) return false;
+      while (std::isdigit(static_cast<unsigned char>(peek()))) ++pos_;
+    }
+    return pos_ > start;
+  }
+  bool value(JsonElement& out, size_t depth) {
+    if (depth > kMaxDepth) return false;
+    skipSpace();
+    const size_t start = pos_;
+    bool ok = false;
+    switch (peek()) {
+      case '{': {
+        out.kind = JsonKind::kObject;
+        ++pos_;
+        skipSpace();
+        if (peek() == '}') {
+          ++pos_;
+          ok = true;
+          break;
+        }
+        while (true) {
+          skipSpace();
+          if (peek() != '"' || !string()) return false;
+          skipSpace();
+          if (peek() != ':') return false;
+          ++pos_;
+          JsonElement child;
+          if (!value(child, depth + 1)) return false;
+          skipSpace();
+          if (peek() == ',') {
+            ++pos_;
+            continue;
+          }
+          if (peek() != '}') return false;
+          ++pos_;
+          ok = true;
+          break;
+        }
+        break;
+      }
+      case '[': {
+        out.kind = JsonKind::kArray;
+        ++pos_;
+        skipSpace();
+        if (peek() == ']') {
+          ++pos_;
+          ok = true;
+          break;
+        }
+        while (true) {
+          JsonElement child;
+          if (!value(child, depth + 1)) return false;
+          skipSpace();
+          if (peek() == ',') {
+            ++pos_;
+            continue;
+          }
+          if (peek() != ']') return false;
+          ++pos_;
+          ok = true;
+          break;
+        }
+        break;
+      }
+      case '"': out.kind = JsonKind::kString; ok = string(); break;
+      case 't': out.kind = JsonKind::kBool; ok = literal("true"); break;
+      case 'f': out.kind = JsonKind::kBool; ok = literal("false"); break;
+      case 'n': out.kind = JsonKind::kNull; ok = literal("null"); break;
+      default: out.kind = JsonKind::kNumber; ok = number(); break;
+    }
+    if (!ok) return false;
+    out.text = text_.substr(start, pos_ - start);
+    return true;
+  }
+
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+void appendUtf8(uint32_t code, std::string& out) {
+  if (code < 0x80) {
+    out.push_back(static_cast<char>(code));
+  } else if (code < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (code >> 6)));
+    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+  } else if (code < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (code >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (code >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+  }
+}
+
+// The value of a validated JSON string token (quotes included in `token`).
+void unescape(std::string_view token, std::string& out) {
+  for (size_t i = 1; i + 1 < token.size(); ++i) {
+    const char c = token[i];
+    if (c != '\\') {
+      out.push_back(c);
+      continue;
+    }
+    const char escaped = token[++i];
+    switch (escaped) {
+      case 'b': out.push_back('\b'); break;
+      case 'f': out.push_back('\f'); break;
+      case 'n': out.push_back('\n'); break;
+      case 'r': out.push_back('\r'); break;
+      case 't': out.push_back('\t'); break;
+      case 'u': {
+        uint32_t code = 0;
+        std::from_chars(token.data() + i + 1, token.data() + i + 5, code, 16);
+        i += 4;
+        if (code >= 0xD800 && code < 0xDC00 && i + 6 < token.size() && token[i + 1] == '\\' && token[i + 2] == 'u') {
+          uint32_t low = 0;
+          std::from_chars(token.data() + i + 3, token.data() + i + 7, low, 16);
+          if (low >= 0xDC00 && low < 0xE000) {
+            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+            i += 6;
+          }
+        }
+        appendUtf8(code, out);
+        break;
+      }
+      default: out.push_back(escaped); break;
+    }
+  }
+}
+
+// The element as written without whitespace outside strings.
+void minify(std::string_view text, std::string& out) {
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      out.push_back(c);
+      if (c == '\\') out.push_back(text[++i]);
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    if (c == '"') in_string = true;
+    out.push_back(c);
+  }
+}
+
+// One path step for one row.
+struct PathStep {
+  bool is_key = false;
+  std::string_view key;
+  int64_t index = 0;
+};
+
+bool step(const JsonElement& parent, const PathStep& path, JsonElement& out) {
+  if (parent.kind != JsonKind::kObject && parent.kind != JsonKind::kArray) return false;
+  if (path.is_key) {
+    if (parent.kind != JsonKind::kObject) return false;
+    bool found = false;
+    std::string key;
+    JsonScanner::forEachChild(parent, [&](std::string_view raw_key, const JsonElement& child) {
+      key.clear();
+      unescape(raw_key, key);
+      if (key != path.key) return true;
+      out = child;
+      found = true;
+      return false;
+    });
+    return found;
+  }
+  if (path.index == 0) return false;
+  int64_t count = 0;
+  if (path.index < 0) JsonScanner::forEachChild(parent, [&](std::string_view, const JsonElement&) { return ++count, true; });
+  const int64_t wanted = path.index > 0 ? path.index : count + path.index + 1;
+  if (wanted < 1) return false;
+  int64_t position = 0;
+  bool found = false;
+  JsonScanner::forEachChild(parent, [&](std::string_view, const JsonElement& child) {
+    if (++position != wanted) return true;
+    out = child;
+    found = true;
+    return false;
+  });
+  return found;
+}
+
+// Parses the number in `text` (a JSON number or the content of a JSON string) as T; false when
+// it is not entirely a number or does not fit.
+template <typename T>
+bool parseJsonNumber(std::string_view text, T& out) {
+  if (text.empty()) return false;
+  if constexpr (std::is_integral_v<T>) {
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+    if (error == std::errc() && end == text.data() + text.size()) return true;
+  }
+  double value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return false;
+  if constexpr (std::is_integral_v<T>) {
+    const double truncated = std::trunc(value);
+    if (!(truncated >= static_cast<double>(std::numeric_limits<T>::min()) && truncated < static_cast<double>(std::numeric_limits<T>::max()))) return false;
+    out = static_cast<T>(truncated);
+  } else {
+    out = static_cast<T>(value);
+  }
+  return true;
+}
+
+template <typename T>
+T numberOf(const JsonElement& element) {
+  T value{};
+  switch (element.kind) {
+    case JsonKind::kNumber:
+      if (!parseJsonNumber(element.text, value)) value = T{};
+      break;
+    case JsonKind::kBool:
+      if constexpr (std::is_integral_v<T>) value = static_cast<T>(element.text == "true");
+      break;
+    case JsonKind::kString: {
+      std::string content;
+      unescape(element.text, content);
+      if (!parseJsonNumber(std::string_view(content), value)) value = T{};
+      break;
+    }
+    default: break;
+  }
+  return value;
+}
+
+// What one function does with the element its path selects (`found` false: no such element).
+enum class Extract { kHas, kLength, kString, kInt, kUInt, kFloat, kBool, kRaw, kArrayRaw, kKeys };
+
+DataType resultTypeOf(Extract extract) {
+  switch (extract) {
+    case Extract::kHas: case Extract::kBool: return DataType(TypeId::kUInt8);
+    case Extract::kLength: case Extract::kUInt: return DataType(TypeId::kUInt64);
+    case Extract::kInt: return DataType(TypeId::kInt64);
+    case Extract::kFloat: return DataType(TypeId::kFloat64);
+    case Extract::kString: case Extract::kRaw: return DataType(TypeId::kString);
+    case Extract::kArrayRaw: case Extract::kKeys: return DataType::array(DataType(TypeId::kString));
+  }
+  return DataType(TypeId::kString);
+}
+
+FunctionDefinition jsonFunction(const char* name, Extract extract) {
+  FunctionDefinition definition;
+  definition.resolve = [name, extract](std::span<const ArgumentInfo> args, const FunctionContext&) {
+    checkArgumentCount(name, args, 1, 64);
+    if (!args[0].type.isStringLike()) throwIllegalArgument(name, 0, args[0].type);
+    for (size_t i = 1; i < args.size(); ++i) {
+      if (!args[i].type.isStringLike() && !args[i].type.isInteger()) throwIllegalArgument(name, i, args[i].type);
+    }
+    const DataType result = resultTypeOf(extract);
+    return ResolvedFunction{result, [extract, result](std::span<const Datum> call, size_t rows) -> Datum {
+                              bool constant = true;
+                              std::vector<Datum> path;
+                              for (size_t i = 0; i < call.size(); ++i) {
+                                constant &= call[i].is_constant;
+                                if (i == 0) continue;
+                                path.push_back(call[i].type().isStringLike() ? call[i] : castDatum(call[i], DataType(TypeId::kInt64)));
+                              }
+                              const size_t n = constant ? 1 : rows;
+                              const auto& documents = asString(*call[0].column);
+                              auto out = makeEmptyColumn(result);
+                              out->reserve(n);
+                              std::vector<PathStep> steps(path.size());
+                              std::string buffer;
+                              for (size_t row = 0; row < n; ++row) {
+                                for (size_t i = 0; i < path.size(); ++i) {
+                                  const size_t at = path[i].is_constant ? 0 : row;
+                                  steps[i].is_key = path[i].type().isStringLike();
+                                  if (steps[i].is_key) steps[i].key = asString(*path[i].column).at(at);
+                                  else steps[i].index = valuesOf<int64_t>(path[i])[at];
+                                }
+                                JsonElement element;
+                                JsonScanner scanner(documents.at(call[0].is_constant ? 0 : row));
+                                bool found = scanner.parseDocument(element);
+                                for (size_t i = 0; found && i < steps.size(); ++i) found = step(element, steps[i], element);
+                                buffer.clear();
+                                switch (extract) {
+                                  case Extract::kHas: static_cast<ColumnVector<uint8_t>&>(*out).data().push_back(found); break;
+                                  case Extract::kBool:
+                                    static_cast<ColumnVector<uint8_t>&>(*out).data().push_back(
+                                        found && (element.kind == JsonKind::kBool ? element.text == "true" : element.kind == JsonKind::kNumber && numberOf<double>(element) != 0));
+                                    break;
+                                  case Extract::kInt: static_cast<ColumnVector<int64_t>&>(*out).data().push_back(found ? numberOf<int64_t>(element) : 0); break;
+                                  case Extract::kUInt: static_cast<ColumnVector<uint64_t>&>(*out).data().push_back(found ? numberOf<uint64_t>(element) : 0); break;
+                                  case Extract::kFloat: static_cast<ColumnVector<double>&>(*out).data().push_back(found ? numberOf<double>(element) : 0); break;
+                                  case Extract::kLength: {
+                                    uint64_t count = 0;
+                                    if (found && (element.kind == JsonKind::kArray || element.kind == JsonKind::kObject)) {
+                                      JsonScanner::forEachChild(element, [&](std::string_view, const JsonElement&) { return ++count, true; });
+                                    }
+                                    static_cast<ColumnVector<uint64_t>&>(*out).data().push_back(count);
+                                    break;
+                                  }
+                                  case Extract::kString:
+                                    if (found && element.kind == JsonKind::kString) unescape(element.text, buffer);
+                                    static_cast<ColumnString&>(*out).push(buffer);
+                                    break;
+                                  case Extract::kRaw:
+                                    if (found) minify(element.text, buffer);
+                                    static_cast<ColumnString&>(*out).push(buffer);
+                                    break;
+                                  case Extract::kArrayRaw:
+                                  case Extract::kKeys: {
+                                    auto& array = static_cast<ColumnArray&>(*out);
+                                    auto& elements = static_cast<ColumnString&>(array.elements());
+                                    const JsonKind wanted = extract == Extract::kKeys ? JsonKind::kObject : JsonKind::kArray;
+                                    if (found && element.kind == wanted) {
+                                      JsonScanner::forEachChild(element, [&](std::string_view key, const JsonElement& child) {
+                                        buffer.clear();
+                                        if (extract == Extract::kKeys) unescape(key, buffer);
+                                        else minify(child.text, buffer);
+                                        elements.push(buffer);
+                                        return true;
+                                      });
+                                    }
+                                    array.finishRow();
+                                    break;
+                                  }
+                                }
+                              }
+                              return Datum{out, constant};
+                            }};
+  };
+  return definition;
+}
+
+}  // namespace
+
+void registerJsonFunctions(FunctionRegistry& registry) {
+  registry.add("JSONHas", jsonFunction("JSONHas", Extract::kHas));
+  registry.add("JSONLength", jsonFunction("JSONLength", Extract::kLength));
+  registry.add("JSONExtractString", jsonFunction("JSONExtractString", Extract::kString));
+  registry.add("JSONExtractInt", jsonFunction("JSONExtractInt", Extract::kInt));
+  registry.add("JSONExtractUInt", jsonFunction("JSONExtractUInt", Extract::kUInt));
+  registry.add("JSONExtractFloat", jsonFunction("JSONExtractFloat", Extract::kFloat));
+  registry.add("JSONExtractBool", jsonFunction("JSONExtractBool", Extract::kBool));
+  registry.add("JSONExtractRaw", jsonFunction("JSONExtractRaw", Extract::kRaw));
+  registry.add("JSONExtractArrayRaw", jsonFunction("JSONExtractArrayRaw", Extract::kArrayRaw));
+  registry.add("JSONExtractKeys", jsonFunction("JSONExtractKeys", Extract::kKeys));
+}
+
+}  // namespace perch
