@@ -5,6 +5,8 @@
 #include <unistd.h>
 #include <openssl/rand.h>
 
+#include <cctype>
+#include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -13,6 +15,7 @@
 #include "auth/random_secret.h"
 #include "auth/scope.h"
 #include "common/error.h"
+#include "exec/row_expression.h"
 #include "server/jwks_fetcher.h"
 #include "storage/compression.h"
 
@@ -135,17 +138,125 @@ std::vector<ingest::IngestColumn> ingestColumns(const project::DataSource& sourc
   return columns;
 }
 
+namespace {
+
+// The number of top-level elements of a sorting key such as "a, b", "(a, toDate(b))" or "tuple()".
+size_t sortingKeyElementCount(std::string_view key) {
+  auto trim = [](std::string_view text) {
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+    return text;
+  };
+  key = trim(key);
+  if (key.empty() || key == "tuple()") return 0;
+  if (key.front() == '(' && key.back() == ')') key = trim(key.substr(1, key.size() - 2));
+  size_t elements = 1;
+  int depth = 0;
+  for (char c : key) {
+    if (c == '(' || c == '[') ++depth;
+    if (c == ')' || c == ']') --depth;
+    if (c == ',' && depth == 0) ++elements;
+  }
+  return elements;
+}
+
+// "DELETE" at the end of a TTL clause is the default action; other actions are not supported.
+std::string ttlExpression(std::string text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  if (text.size() >= 6) {
+    std::string tail = text.substr(text.size() - 6);
+    for (char& c : tail) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (tail == "DELETE" && (text.size() == 6 || std::isspace(static_cast<unsigned char>(text[text.size() - 7])))) {
+      text.resize(text.size() - 6);
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+TableOptions tableOptions(const project::DataSource& source, const TableSchema& schema) {
+  const std::string where = source.file.string() + ": ";
+  TableOptions options;
+  options.sorting_key = sortingKeyColumns(source.sorting_key, schema);
+  for (const auto& column : source.columns) {
+    if (auto codec = storage::parseCodec(column.codec)) options.column_codecs[column.name] = *codec;
+  }
+  if (source.engine == "ReplacingMergeTree") {
+    options.engine = TableEngine::kReplacingMergeTree;
+    // Deduplication compares the full sorting key; a key with expressions would collapse rows
+    // that only share its leading columns.
+    if (options.sorting_key.size() != sortingKeyElementCount(source.sorting_key)) {
+      throw Error(ErrorCode::kBadRequest, where + "ReplacingMergeTree needs ENGINE_SORTING_KEY made of columns only, got '" +
+                                              source.sorting_key + "'");
+    }
+  }
+  if (!source.version_column.empty()) {
+    if (options.engine != TableEngine::kReplacingMergeTree) {
+      throw Error(ErrorCode::kBadRequest, where + "ENGINE_VER is only valid with ENGINE \"ReplacingMergeTree\"");
+    }
+    const auto index = schema.indexOf(source.version_column);
+    const DataType* type = index ? &schema.columns[*index].type : nullptr;
+    if (!type || !(type->isInteger() || type->id() == TypeId::kDate || type->id() == TypeId::kDateTime)) {
+      throw Error(ErrorCode::kBadRequest, where + "ENGINE_VER '" + source.version_column +
+                                              "' must name a column of an integer, Date or DateTime type");
+    }
+    options.version_column = source.version_column;
+  }
+  std::string partition_key = source.partition_key;
+  if (partition_key == "tuple()") partition_key.clear();
+  if (!partition_key.empty()) {
+    try {
+      auto expression = std::make_shared<const RowExpression>(RowExpression::compile(partition_key, schema));
+      options.partition_of = [expression](const Batch& batch) { return expression->evaluateText(batch); };
+    } catch (const Error& error) {
+      throw Error(ErrorCode::kBadRequest, where + "invalid ENGINE_PARTITION_KEY '" + partition_key + "': " + error.what());
+    }
+  }
+  if (!source.ttl.empty()) {
+    std::shared_ptr<const RowExpression> expression;
+    try {
+      expression = std::make_shared<const RowExpression>(RowExpression::compile(ttlExpression(source.ttl), schema));
+    } catch (const Error& error) {
+      throw Error(ErrorCode::kBadRequest, where + "invalid ENGINE_TTL '" + source.ttl + "': " + error.what());
+    }
+    if (!expression->isTimePoint()) {
+      throw Error(ErrorCode::kBadRequest, where + "ENGINE_TTL '" + source.ttl + "' must be a Date or DateTime, got " +
+                                              expression->type().name());
+    }
+    options.expires_at = [expression](const Batch& batch) { return expression->evaluateEpochSeconds(batch); };
+  }
+  // ENGINE_SETTINGS "index_granularity = 256, ...": index_granularity sets the granule size; other
+  // settings are accepted and ignored.
+  std::string_view settings = source.engine_settings;
+  while (!settings.empty()) {
+    const size_t comma = settings.find(',');
+    std::string_view setting = settings.substr(0, comma);
+    settings = comma == std::string_view::npos ? std::string_view() : settings.substr(comma + 1);
+    const size_t equals = setting.find('=');
+    std::string key(setting.substr(0, equals));
+    std::erase_if(key, [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
+    if (key != "index_granularity") continue;
+    std::string value(equals == std::string_view::npos ? std::string_view() : setting.substr(equals + 1));
+    std::erase_if(value, [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
+    size_t rows = 0;
+    auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), rows);
+    if (error != std::errc() || end != value.data() + value.size() || rows == 0 || rows > 1'000'000) {
+      throw Error(ErrorCode::kBadRequest, where + "ENGINE_SETTINGS index_granularity must be a number of rows from 1 to 1000000, got '" +
+                                              value + "'");
+    }
+    options.granule_rows = rows;
+  }
+  return options;
+}
+
 Workspace::Workspace(WorkspaceOptions options)
     : options_(std::move(options)), project_(project::loadProject(options_.project_dir)) {
   std::filesystem::create_directories(options_.data_dir);
   for (const auto& [name, source] : project_.data_sources) {
     auto decoder = std::make_unique<ingest::EventDecoder>(ingestColumns(source));
-    TableOptions table_options;
+    TableOptions table_options = tableOptions(source, decoder->schema());
     table_options.directory = options_.data_dir / "tables" / name;
-    table_options.sorting_key = sortingKeyColumns(source.sorting_key, decoder->schema());
-    for (const auto& column : source.columns) {
-      if (auto codec = storage::parseCodec(column.codec)) table_options.column_codecs[column.name] = *codec;
-    }
     TableOptions quarantine_options;
     quarantine_options.directory = options_.data_dir / "tables" / (name + "_quarantine");
     tables_.emplace(name, std::make_unique<Table>(name, decoder->schema(), std::move(table_options)));

@@ -78,4 +78,10 @@ class Workspace {
 /// `file:line: message` text on an invalid DEFAULT or jsonpath.
 std::vector<ingest::IngestColumn> ingestColumns(const project::DataSource& source);
 
+/// The storage options of a data source with table schema `schema` (directory left empty): sorting
+/// key, codecs, ENGINE (ReplacingMergeTree + ENGINE_VER), ENGINE_PARTITION_KEY and ENGINE_TTL
+/// compiled into the partition/expiry hooks, ENGINE_SETTINGS index_granularity. Throws perch::Error
+/// (kBadRequest) with a `file: message` text on an invalid key, TTL, version column or setting.
+TableOptions tableOptions(const project::DataSource& source, const TableSchema& schema);
+
 }  // namespace perch::server

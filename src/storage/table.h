@@ -29,6 +29,7 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,6 +40,7 @@
 
 #include "common/error.h"
 #include "storage/compression.h"
+#include "storage/part_rows.h"
 #include "storage/table_schema.h"
 #include "types/column.h"
 
@@ -46,6 +48,7 @@ namespace perch {
 
 namespace storage {
 class Part;
+struct PartName;
 class WriteAheadLog;
 }  // namespace storage
 
@@ -120,6 +123,24 @@ struct TableOptions {
   TableEngine engine = TableEngine::kMergeTree;
   /// ReplacingMergeTree's version column (ENGINE_VER); empty = the last inserted row wins.
   std::string version_column;
+  /// Partitioning (ENGINE_PARTITION_KEY): the partition value of every row of a batch, computed by
+  /// the caller (storage evaluates no SQL). Null = one partition. A flush writes one part per
+  /// partition; merges never combine partitions; the partition id is part of the part's file name
+  /// (docs/formats/part.md). Must be deterministic and thread-safe: it runs on flushes (background
+  /// thread) and on recovery for replayed rows. If it throws during a flush, the table becomes
+  /// read-only like after a write failure (rows stay in the log).
+  std::function<std::vector<std::string>(const Batch&)> partition_of;
+  /// TTL (ENGINE_TTL ... DELETE): the expiry time of every row of a batch, seconds since the epoch
+  /// (INT64_MAX = never). Null = no TTL. Merges drop rows whose expiry <= now_seconds(); a part whose
+  /// rows have all expired is replaced by an empty part without reading it; a part holding expired
+  /// rows is rewritten even when no size-based merge would pick it, at most once per
+  /// ttl_merge_interval per partition (ClickHouse's merge_with_ttl_timeout). Flushes and replace()
+  /// keep expired rows (like ClickHouse inserts); queries see them until a merge runs.
+  /// Same thread-safety and determinism rules as partition_of.
+  std::function<std::vector<int64_t>(const Batch&)> expires_at;
+  /// The clock TTL compares against (seconds since the epoch); null = the system clock. For tests.
+  std::function<int64_t()> now_seconds;
+  std::chrono::seconds ttl_merge_interval{4 * 3600};
   /// The buffer is flushed to a part when it holds this many rows or bytes, or is this old.
   size_t flush_rows = 1'000'000;
   size_t flush_bytes = 256u << 20;
@@ -132,11 +153,14 @@ struct TableOptions {
   size_t granule_rows = 8192;
   storage::Codec default_codec = storage::Codec::kLZ4;
   std::map<std::string, storage::Codec, std::less<>> column_codecs;
-  /// A merge combines at least merge_min_parts (and at most merge_max_parts) adjacent parts, each
-  /// smaller than merge_max_part_rows rows.
+  /// Size-tiered merges (storage/merge_policy.h): a merge combines merge_min_parts..merge_max_parts
+  /// consecutive parts of one partition and one size tier (tier k+1 holds merge_min_parts times the
+  /// rows of tier k; parts under merge_base_rows form tier 0), each smaller than
+  /// merge_max_part_rows rows. A row is rewritten about once per tier: bounded write amplification.
   size_t merge_min_parts = 6;
   size_t merge_max_parts = 10;
   size_t merge_max_part_rows = 10'000'000;
+  size_t merge_base_rows = 8192;
   /// Run the background thread (WAL fsync, flushes, merges). Tests turn it off to drive flush() and
   /// mergeOnce() themselves.
   bool background = true;
@@ -149,6 +173,9 @@ struct TableStats {
   size_t buffered_batches = 0;
   size_t wal_segments = 0;
   uint64_t bytes_on_disk = 0;
+  uint64_t merges = 0;               // since open: merges, TTL rewrites and expired-part drops
+  uint64_t rows_written_by_merges = 0;  // since open: rows in the parts merges wrote
+  uint64_t expired_parts_dropped = 0;   // since open
 };
 
 class Table {
@@ -174,12 +201,24 @@ class Table {
   void append(Batch batch) { append(std::move(batch), Durability::kWritten); }
   /// Removes every row atomically (durably, fsynced, for a durable table).
   void truncate();
+  /// Replaces the whole content with the rows of `batches` atomically (POST /v0/datasources
+  /// ?mode=replace): a snapshot sees either all old rows or all new ones, and a crash at any point
+  /// recovers to one of the two, never a mix. Returns once the new content is durable (fsynced;
+  /// answer 200). Batches are checked like append()'s (violations throw std::logic_error); empty
+  /// batches are allowed (replace with nothing = truncate). An append running concurrently lands
+  /// either before the replace (its rows are replaced) or after it (kept), the same way in memory
+  /// and after recovery. The new rows are split by partition, sorted and, for ReplacingMergeTree,
+  /// deduplicated like a flush; TTL is applied by later merges. Throws like truncate() on a storage
+  /// failure (the table becomes read-only; if the failure came after the commit point, the new
+  /// content appears after a restart).
+  void replace(std::vector<Batch> batches);
   /// The current contents. Throws perch::Error naming the part if a part failed verification at open.
   SnapshotPtr snapshot() const;
 
   /// Writes the buffered rows to a part now (no-op for an in-memory table or an empty buffer).
   void flush();
-  /// Merges one run of small parts if there is one; returns whether it did.
+  /// Runs one merge if the policy finds one (dropping a fully expired part, a TTL rewrite, or a
+  /// size-tiered merge; storage/merge_policy.h); returns whether it did.
   bool mergeOnce();
   /// Fsyncs everything appended so far.
   void sync();
@@ -196,6 +235,18 @@ class Table {
   };
 
   void open();
+  /// Finishes a replace() whose commit marker was written, or discards an uncommitted one.
+  void recoverReplaces(uint64_t committed_replace);
+  void checkBatch(const Batch& batch) const;
+  /// Writes `batches` (oldest first, each with its sequence) as one part per partition in
+  /// `directory`, named by the sequences of the rows each holds (`sequence` overrides them).
+  std::vector<std::shared_ptr<const storage::Part>> writePartitionedParts(const std::vector<std::pair<BatchPtr, uint64_t>>& batches,
+                                                                          const std::filesystem::path& directory,
+                                                                          std::optional<uint64_t> sequence);
+  std::shared_ptr<const storage::Part> writePart(const std::filesystem::path& directory, const storage::PartName& name, const Batch& rows);
+  /// Inserts `part` into parts_ in (min_sequence, partition) order. Caller holds mutex_.
+  void insertPartLocked(std::shared_ptr<const storage::Part> part);
+  int64_t nowSeconds() const;
   void backgroundLoop();
   /// Records the first storage failure, reports it and makes the table read-only.
   void markFailed(const std::exception& error, bool disk_full);
@@ -210,6 +261,7 @@ class Table {
   const std::shared_ptr<const TableSchema> schema_;
   const TableOptions options_;
   std::vector<size_t> sorting_key_columns_;
+  storage::PartRowRules row_rules_;  // sorting, Replacing and TTL rules for new parts; const after construction
   std::filesystem::path parts_directory_;
   std::unique_ptr<storage::WriteAheadLog> wal_;  // null for an in-memory table; thread-safe itself
 
@@ -226,6 +278,9 @@ class Table {
   bool disk_full_ = false;                                    // guarded by mutex_
   std::string load_error_;                                    // guarded by mutex_: a corrupt part
   bool closed_ = false;                                       // guarded by mutex_
+  std::map<const storage::Part*, storage::ExpiryRange> part_expiry_;  // guarded by mutex_; TTL tables only
+  std::map<std::string, int64_t> last_ttl_rewrite_;           // guarded by maintenance_mutex_: partition -> time
+  uint64_t merges_ = 0, rows_written_by_merges_ = 0, expired_parts_dropped_ = 0;  // guarded by mutex_
 
   std::condition_variable wake_background_;  // with mutex_
   bool stop_background_ = false;             // guarded by mutex_
