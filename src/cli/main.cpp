@@ -64,7 +64,10 @@ int runCheck(const Args& args) {
   if (!project_dir) return usageError("check needs --project DIR");
   try {
     project::Project project = project::loadProject(*project_dir);
-    for (const auto& [name, source] : project.data_sources) server::ingestColumns(source);
+    for (const auto& [name, source] : project.data_sources) {
+      // Also compiles the partition key and TTL, so a bad expression fails the check naming the file.
+      server::tableOptions(source, ingest::EventDecoder(server::ingestColumns(source)).schema());
+    }
     for (const auto& warning : project.warnings) std::cerr << warning.toString() << "\n";
     for (const auto& problem : project.check_errors) std::cerr << problem.toString() << "\n";
     if (!project.check_errors.empty()) return 1;
