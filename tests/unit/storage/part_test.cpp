@@ -157,6 +157,53 @@ TEST(Part, NamesTheColumnAndGranuleOfABadBlock) {
   }
 }
 
+TEST(Part, ReadsOnlyTheRequestedColumnsAndGranules) {
+  ScratchDirectory dir;
+  const Batch rows = allTypesBatch(0, 20000);
+  const PartPtr written = Part::write(dir.path(), PartName{1, 1, 0}, allTypesSchema(), {"id"}, rows, PartWriteOptions{});
+  // Break every block of column 5 in granule 0: a read that touched it would fail.
+  std::string data = readFile(written->path());
+  const BlockLocation& broken = written->index().blocks[5][0];
+  data[broken.offset + 13 + broken.compressed_size / 2] ^= 0x20;
+  writeFile(written->path(), data);
+
+  const PartPtr part = Part::load(written->path(), allTypesSchema());
+  const size_t columns[] = {13, 0};
+  const size_t granules[] = {1, 2};
+  const Batch read = part->readGranules(columns, granules);
+  ASSERT_EQ(read.rows, 20000u - 8192u);
+  ASSERT_EQ(read.columns.size(), 2u);
+  Batch expected;
+  expected.rows = read.rows;
+  expected.columns = {sliceBatch(rows, 8192, read.rows).columns[13], sliceBatch(rows, 8192, read.rows).columns[0]};
+  EXPECT_EQ(rowsAsText(read), rowsAsText(expected));
+  EXPECT_EQ(part->readColumn(5, 1)->size(), 8192u);  // the same column in another granule is fine
+  try {
+    part->readColumn(5, 0);
+    FAIL() << "expected the broken block to fail its read";
+  } catch (const Error& error) {
+    const std::string message = error.what();
+    EXPECT_EQ(error.code(), ErrorCode::kInternal);
+    EXPECT_NE(message.find(part->path().string()), std::string::npos) << message;
+    EXPECT_NE(message.find("granule 0"), std::string::npos) << message;
+    EXPECT_NE(message.find("checksum mismatch"), std::string::npos) << message;
+  }
+  const size_t none[] = {0};
+  const Batch counted = part->readGranules({}, none);  // no columns: row count only
+  EXPECT_EQ(counted.rows, 8192u);
+  EXPECT_TRUE(counted.columns.empty());
+}
+
+TEST(Part, StaysReadableAfterItsFileIsUnlinked) {
+  ScratchDirectory dir;
+  const Batch rows = allTypesBatch(0, 100);
+  const PartPtr part = Part::load(
+      Part::write(dir.path(), PartName{1, 1, 0}, allTypesSchema(), {}, rows, PartWriteOptions{})->path(), allTypesSchema());
+  std::filesystem::remove(part->path());
+  ASSERT_FALSE(std::filesystem::exists(part->path()));
+  EXPECT_EQ(partRows(*part), rowsAsText(rows));
+}
+
 TEST(Part, RejectsAPartOfAnotherSchema) {
   ScratchDirectory dir;
   const PartPtr part = Part::write(dir.path(), PartName{1, 1, 0}, testing::smallSchema(), {}, testing::smallBatch({1, 2}), PartWriteOptions{});
