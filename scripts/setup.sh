@@ -12,6 +12,7 @@ PACKAGES=(
   libsimdjson-dev       # NDJSON ingestion and JWT payload parsing
   zlib1g-dev            # gzip request/response bodies, CRCs
   liblz4-dev libzstd-dev  # compressed column blocks in parts
+  libre2-dev            # regular expressions in SQL (match, extract, replaceRegexp*), as ClickHouse
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev   # libFuzzer targets (tests/fuzz)
   # tests and demo

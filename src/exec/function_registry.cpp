@@ -69,6 +69,7 @@ FunctionRegistry::FunctionRegistry() {
   registerArrayFunctions(*this);
   registerUrlFunctions(*this);
   registerJsonFunctions(*this);
+  registerRegexFunctions(*this);
 }
 
 const FunctionRegistry& FunctionRegistry::instance() {

@@ -84,6 +84,7 @@ void registerStringFunctions(FunctionRegistry& registry);
 void registerArrayFunctions(FunctionRegistry& registry);
 void registerUrlFunctions(FunctionRegistry& registry);
 void registerJsonFunctions(FunctionRegistry& registry);
+void registerRegexFunctions(FunctionRegistry& registry);
 
 /// Helpers for resolvers.
 [[noreturn]] void throwIllegalArgument(std::string_view function, size_t index, const DataType& type);

@@ -1,0 +1,301 @@
+// Regular-expression functions on RE2, as ClickHouse: match, extract, extractAll, countMatches,
+// replaceRegexpOne, replaceRegexpAll; and the plain-text replaceOne.
+//
+// Patterns use RE2 syntax on UTF-8 text with `.` matching line breaks too (ClickHouse's
+// default; `(?-s)` turns that off). A constant pattern is compiled once at bind time; a pattern
+// from a column is compiled per distinct value. In replacements `\0`..`\9` insert the whole match
+// or a group and `\\` a backslash. replaceRegexpAll follows current ClickHouse for empty matches:
+// an empty match is replaced and the scan steps over one character (`replaceRegexpAll('abc', 'x*',
+// '-')` is '-a-b-c-').
+#include <re2/re2.h>
+
+#include <memory>
+#include <unordered_map>
+
+#include "common/error.h"
+#include "exec/function_registry.h"
+
+namespace perch {
+
+namespace {
+
+const DataType kStringType{TypeId::kString};
+const DataType kUInt8Type{TypeId::kUInt8};
+const DataType kUInt64Type{TypeId::kUInt64};
+
+using RegexPtr = std::shared_ptr<const re2::RE2>;
+
+RegexPtr compile(std::string_view pattern) {
+  re2::RE2::Options options;
+  options.set_log_errors(false);
+  options.set_dot_nl(true);
+  auto regex = std::make_shared<const re2::RE2>(re2::StringPiece(pattern.data(), pattern.size()), options);
+  if (!regex->ok()) throwBadRequest("Cannot compile regular expression '" + std::string(pattern) + "': " + regex->error());
+  return regex;
+}
+
+// Compiled patterns for one batch: the constant one, or one per distinct pattern value.
+class RegexSource {
+ public:
+  explicit RegexSource(RegexPtr constant) : constant_(std::move(constant)) {}
+  const re2::RE2& get(std::string_view pattern) {
+    if (constant_) return *constant_;
+    auto it = cache_.find(std::string(pattern));
+    if (it == cache_.end()) {
+      if (cache_.size() > 1000) cache_.clear();
+      it = cache_.emplace(std::string(pattern), compile(pattern)).first;
+    }
+    return *it->second;
+  }
+
+ private:
+  RegexPtr constant_;
+  std::unordered_map<std::string, RegexPtr> cache_;
+};
+
+void requireStrings(std::string_view name, std::span<const ArgumentInfo> args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (!args[i].type.isStringLike()) throwIllegalArgument(name, i, args[i].type);
+  }
+}
+
+RegexPtr constantPattern(std::span<const ArgumentInfo> args, size_t index) {
+  return args[index].constant ? compile(asString(*args[index].constant).at(0)) : nullptr;
+}
+
+size_t utf8CharLength(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if ((lead & 0xE0) == 0xC0) return 2;
+  if ((lead & 0xF0) == 0xE0) return 3;
+  if ((lead & 0xF8) == 0xF0) return 4;
+  return 1;
+}
+
+// Runs fn(row, strings...) -> value for string arguments, constant or full.
+template <typename Column, typename Fn>
+Datum stringRows(std::span<const Datum> call, size_t rows, std::shared_ptr<Column> out, Fn&& fn) {
+  bool constant = true;
+  for (const auto& arg : call) constant &= arg.is_constant;
+  const size_t n = constant ? 1 : rows;
+  std::vector<const ColumnString*> columns;
+  for (const auto& arg : call) columns.push_back(&asString(*arg.column));
+  std::vector<std::string_view> values(call.size());
+  for (size_t row = 0; row < n; ++row) {
+    for (size_t i = 0; i < call.size(); ++i) values[i] = columns[i]->at(call[i].is_constant ? 0 : row);
+    fn(values, *out);
+  }
+  return Datum{out, constant};
+}
+
+// The text extract() and extractAll() take from a match: group 1 when the pattern has groups.
+re2::StringPiece extracted(const re2::RE2& regex, const re2::StringPiece* groups) {
+  return regex.NumberOfCapturingGroups() > 0 ? groups[1] : groups[0];
+}
+
+FunctionDefinition match() {
+  FunctionDefinition definition;
+  definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
+    checkArgumentCount("match", args, 2, 2);
+    requireStrings("match", args);
+    RegexPtr constant = constantPattern(args, 1);
+    return ResolvedFunction{kUInt8Type, [constant](std::span<const Datum> call, size_t rows) {
+                              RegexSource source(constant);
+                              return stringRows(call, rows, std::make_shared<ColumnVector<uint8_t>>(kUInt8Type), [&](const auto& values, auto& out) {
+                                const re2::RE2& regex = source.get(values[1]);
+                                out.data().push_back(re2::RE2::PartialMatch(re2::StringPiece(values[0].data(), values[0].size()), regex));
+                              });
+                            }};
+  };
+  return definition;
+}
+
+FunctionDefinition extract() {
+  FunctionDefinition definition;
+  definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
+    checkArgumentCount("extract", args, 2, 2);
+    requireStrings("extract", args);
+    RegexPtr constant = constantPattern(args, 1);
+    return ResolvedFunction{kStringType, [constant](std::span<const Datum> call, size_t rows) {
+                              RegexSource source(constant);
+                              re2::StringPiece groups[2];
+                              return stringRows(call, rows, std::make_shared<ColumnString>(kStringType), [&](const auto& values, auto& out) {
+                                const re2::RE2& regex = source.get(values[1]);
+                                const re2::StringPiece text(values[0].data(), values[0].size());
+                                const int count = std::min(regex.NumberOfCapturingGroups(), 1) + 1;
+                                if (regex.Match(text, 0, text.size(), re2::RE2::UNANCHORED, groups, count)) {
+                                  const re2::StringPiece piece = extracted(regex, groups);
+                                  out.push(std::string_view(piece.data() ? piece.data() : "", piece.size()));
+                                } else {
+                                  out.push("");
+                                }
+                              });
+                            }};
+  };
+  return definition;
+}
+
+// Calls fn(match groups) for every non-overlapping match; empty matches are skipped over.
+template <typename Fn>
+void forEachMatch(const re2::RE2& regex, std::string_view value, int count, Fn&& fn) {
+  const re2::StringPiece text(value.data(), value.size());
+  re2::StringPiece groups[2];
+  size_t pos = 0;
+  while (pos <= value.size() && regex.Match(text, pos, text.size(), re2::RE2::UNANCHORED, groups, count)) {
+    const size_t begin = static_cast<size_t>(groups[0].data() - value.data());
+    if (groups[0].empty()) {
+      pos = begin + (begin < value.size() ? utf8CharLength(static_cast<unsigned char>(value[begin])) : 1);
+      continue;
+    }
+    fn(groups);
+    pos = begin + groups[0].size();
+  }
+}
+
+FunctionDefinition extractAll() {
+  FunctionDefinition definition;
+  definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
+    checkArgumentCount("extractAll", args, 2, 2);
+    requireStrings("extractAll", args);
+    RegexPtr constant = constantPattern(args, 1);
+    const DataType result = DataType::array(kStringType);
+    return ResolvedFunction{result, [constant, result](std::span<const Datum> call, size_t rows) {
+                              RegexSource source(constant);
+                              return stringRows(call, rows, std::make_shared<ColumnArray>(result), [&](const auto& values, auto& out) {
+                                const re2::RE2& regex = source.get(values[1]);
+                                auto& elements = static_cast<ColumnString&>(out.elements());
+                                const int count = std::min(regex.NumberOfCapturingGroups(), 1) + 1;
+                                forEachMatch(regex, values[0], count, [&](const re2::StringPiece* groups) {
+                                  const re2::StringPiece piece = extracted(regex, groups);
+                                  elements.push(std::string_view(piece.data() ? piece.data() : "", piece.size()));
+                                });
+                                out.finishRow();
+                              });
+                            }};
+  };
+  return definition;
+}
+
+FunctionDefinition countMatches() {
+  FunctionDefinition definition;
+  definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
+    checkArgumentCount("countMatches", args, 2, 2);
+    requireStrings("countMatches", args);
+    RegexPtr constant = constantPattern(args, 1);
+    return ResolvedFunction{kUInt64Type, [constant](std::span<const Datum> call, size_t rows) {
+                              RegexSource source(constant);
+                              return stringRows(call, rows, std::make_shared<ColumnVector<uint64_t>>(kUInt64Type), [&](const auto& values, auto& out) {
+                                uint64_t count = 0;
+                                forEachMatch(source.get(values[1]), values[0], 1, [&](const re2::StringPiece*) { ++count; });
+                                out.data().push_back(count);
+                              });
+                            }};
+  };
+  return definition;
+}
+
+// Appends `replacement` with \0..\9 substituted from `groups` (`group_count` of them valid).
+void appendReplacement(std::string_view replacement, const re2::StringPiece* groups, int group_count, std::string& out) {
+  for (size_t i = 0; i < replacement.size(); ++i) {
+    const char c = replacement[i];
+    if (c == '\\' && i + 1 < replacement.size()) {
+      const char next = replacement[i + 1];
+      if (next >= '0' && next <= '9') {
+        const int group = next - '0';
+        if (group < group_count && groups[group].data()) out.append(groups[group].data(), groups[group].size());
+        ++i;
+        continue;
+      }
+      if (next == '\\') {
+        out.push_back('\\');
+        ++i;
+        continue;
+      }
+    }
+    out.push_back(c);
+  }
+}
+
+FunctionDefinition replaceRegexp(const char* name, bool all) {
+  FunctionDefinition definition;
+  definition.resolve = [name, all](std::span<const ArgumentInfo> args, const FunctionContext&) {
+    checkArgumentCount(name, args, 3, 3);
+    requireStrings(name, args);
+    RegexPtr constant = constantPattern(args, 1);
+    return ResolvedFunction{kStringType, [constant, all](std::span<const Datum> call, size_t rows) {
+                              RegexSource source(constant);
+                              std::string buffer;
+                              std::vector<re2::StringPiece> groups;
+                              return stringRows(call, rows, std::make_shared<ColumnString>(kStringType), [&](const auto& values, auto& out) {
+                                const std::string_view value = values[0];
+                                if (values[1].empty()) {  // an empty pattern replaces nothing
+                                  out.push(value);
+                                  return;
+                                }
+                                const re2::RE2& regex = source.get(values[1]);
+                                const int count = std::min(regex.NumberOfCapturingGroups(), 9) + 1;
+                                groups.assign(static_cast<size_t>(count), re2::StringPiece());
+                                const re2::StringPiece text(value.data(), value.size());
+                                buffer.clear();
+                                size_t pos = 0;
+                                while (pos <= value.size() && regex.Match(text, pos, text.size(), re2::RE2::UNANCHORED, groups.data(), count)) {
+                                  const size_t begin = static_cast<size_t>(groups[0].data() - value.data());
+                                  buffer.append(value.substr(pos, begin - pos));
+                                  appendReplacement(values[2], groups.data(), count, buffer);
+                                  pos = begin + groups[0].size();
+                                  if (!all) break;
+                                  if (groups[0].empty()) {
+                                    if (pos >= value.size()) {
+                                      pos = value.size() + 1;
+                                      break;
+                                    }
+                                    const size_t step = std::min(utf8CharLength(static_cast<unsigned char>(value[pos])), value.size() - pos);
+                                    buffer.append(value.substr(pos, step));
+                                    pos += step;
+                                  }
+                                }
+                                if (pos < value.size()) buffer.append(value.substr(pos));
+                                out.push(buffer);
+                              });
+                            }};
+  };
+  return definition;
+}
+
+// replaceOne(haystack, needle, replacement): the first occurrence of a plain string.
+FunctionDefinition replaceOne() {
+  FunctionDefinition definition;
+  definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
+    checkArgumentCount("replaceOne", args, 3, 3);
+    requireStrings("replaceOne", args);
+    return ResolvedFunction{kStringType, [](std::span<const Datum> call, size_t rows) {
+                              std::string buffer;
+                              return stringRows(call, rows, std::make_shared<ColumnString>(kStringType), [&](const auto& values, auto& out) {
+                                const size_t found = values[1].empty() ? std::string_view::npos : values[0].find(values[1]);
+                                if (found == std::string_view::npos) {
+                                  out.push(values[0]);
+                                  return;
+                                }
+                                buffer.assign(values[0].substr(0, found));
+                                buffer.append(values[2]);
+                                buffer.append(values[0].substr(found + values[1].size()));
+                                out.push(buffer);
+                              });
+                            }};
+  };
+  return definition;
+}
+
+}  // namespace
+
+void registerRegexFunctions(FunctionRegistry& registry) {
+  registry.add("match", match());
+  registry.add("extract", extract());
+  registry.add("extractAll", extractAll());
+  registry.add("countMatches", countMatches());
+  registry.add("replaceRegexpOne", replaceRegexp("replaceRegexpOne", false));
+  registry.add("replaceRegexpAll", replaceRegexp("replaceRegexpAll", true));
+  registry.alias("REGEXP_REPLACE", "replaceRegexpAll", true);
+  registry.add("replaceOne", replaceOne());
+}
+
+}  // namespace perch
