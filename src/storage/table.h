@@ -13,6 +13,10 @@
 //     immutable sorted part when it exceeds flush_rows / flush_bytes / flush_age, and merges small
 //     parts; a part records the WAL range it covers, so recovery never applies a record twice;
 //   - opening the table recovers: parts are loaded (and verified), the log is replayed.
+// Engines and partitions: a flush writes one part per partition (TableOptions::partition_of);
+// merges (storage/merge_policy.h) stay inside a partition, drop TTL-expired rows and parts
+// (expires_at), and for ReplacingMergeTree keep one row per sorting key (flushes dedupe too).
+// replace() swaps the whole content atomically (commit = the marker file, docs/formats/wal.md).
 // Parts keep only their index in memory; queries read the column blocks of the granules they need
 // (see part.h), so a restarted table is not resident.
 //
