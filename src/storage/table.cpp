@@ -186,9 +186,12 @@ void Table::open() {
   // Log: replay what no part holds yet. Per partition, a part's range says which records' rows of
   // that partition it holds; a flush interrupted between the parts of two partitions leaves rows
   // of some partitions only in the log, and those are replayed (docs/formats/part.md).
+  // A part without a partition id (written before the table had a partition key) holds every row
+  // of its records, and so does any part when the table no longer has one.
   auto covered = [&](const std::string& partition, uint64_t sequence) {
     return std::any_of(live.begin(), live.end(), [&](const PartName& name) {
-      return name.partition == partition && name.min_sequence <= sequence && sequence <= name.max_sequence;
+      const bool same = name.partition == partition || name.partition.empty() || !options_.partition_of;
+      return same && name.min_sequence <= sequence && sequence <= name.max_sequence;
     });
   };
   uint64_t replayed_truncate = 0;

@@ -237,6 +237,32 @@ TEST(Merge, CrashBetweenThePartsOfOneFlushReplaysOnlyTheMissingPartitions) {
   EXPECT_EQ(sortedIds(again), range(0, 48));
 }
 
+TEST(Merge, AddingOrRemovingAPartitionKeyDoesNotReplayRowsAlreadyInParts) {
+  for (const bool add : {true, false}) {
+    SCOPED_TRACE(add ? "adding" : "removing");
+    ScratchDirectory dir, before_flush, crash;
+    TableOptions before = manualOptions(dir.path());
+    if (!add) before.partition_of = partitionByIdModulo3;
+    {
+      Table table("t", smallSchema(), before);
+      table.append(smallBatch(range(0, 30)), Durability::kSynced);
+      copyTree(dir.path() / "wal", before_flush.path() / "wal");
+      table.flush();
+      table.append(smallBatch(range(30, 33)), Durability::kSynced);
+      // Crash image: parts published, the covered log segments not yet deleted.
+      copyTree(dir.path(), crash.path() / "t");
+    }
+    for (const auto& entry : std::filesystem::directory_iterator(before_flush.path() / "wal")) {
+      std::filesystem::copy_file(entry.path(), crash.path() / "t" / "wal" / entry.path().filename(),
+                                 std::filesystem::copy_options::skip_existing);
+    }
+    TableOptions after = manualOptions(crash.path() / "t");
+    if (add) after.partition_of = partitionByIdModulo3;
+    Table reopened("t", smallSchema(), after);
+    EXPECT_EQ(sortedIds(reopened), range(0, 33));
+  }
+}
+
 // ---- size-tiered write amplification -----------------------------------------------------------
 
 TEST(Merge, WriteAmplificationIsLogarithmic) {
