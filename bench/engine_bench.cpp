@@ -1,5 +1,12 @@
-// Engine micro-benchmarks: endpoint-style queries over an in-memory app_events table, executed
-// through executeQuery with 1 and 2 threads. Prints Google Benchmark's table (time per query).
+// Engine micro-benchmarks: endpoint-style queries over an app_events table, executed through
+// executeQuery with 1 and 2 threads, against two copies of the same rows in the same run:
+//   storage:0 — an in-memory table (unsorted batches, everything resident, nothing to prune: how
+//               every query ran before parts were read lazily);
+//   storage:1 — a durable table sorted by (organization_id, timestamp), flushed to a part and
+//               reopened (as after a restart): columns and granules are read lazily from the part
+//               file (page cache warm after the first iteration), skipping granules by min/max.
+// Prints Google Benchmark's table (time per query) plus, once, the resident memory the reopened
+// durable table costs.
 //
 //   ./build-sql/engine_bench                          # 2M rows (PERCH_BENCH_ROWS to change)
 //   ./build-sql/engine_bench --benchmark_filter=Daily
@@ -9,7 +16,12 @@
 // timestamps, in stored batches of 65,536 rows (the scan cuts them into 8,192-row morsels).
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
 #include <random>
 #include <string>
 
@@ -19,27 +31,79 @@
 namespace perch {
 namespace {
 
+size_t residentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  size_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+}
+
 class BenchCatalog : public Catalog {
  public:
   SnapshotPtr table(std::string_view name) const override { return name == "app_events" ? table_->snapshot() : nullptr; }
   std::optional<std::string> view(std::string_view) const override { return std::nullopt; }
 
-  static const BenchCatalog& instance() {
-    static const BenchCatalog catalog;
-    return catalog;
+  /// mode 0: in-memory table; mode 1: durable table read from its part.
+  static const BenchCatalog& instance(int64_t mode) {
+    static const Data data;
+    static const BenchCatalog memory(data.memory);
+    static const BenchCatalog parts(data.durable);
+    return mode == 0 ? memory : parts;
   }
 
  private:
-  BenchCatalog() {
-    const char* rows_text = std::getenv("PERCH_BENCH_ROWS");
-    const size_t rows = rows_text ? std::strtoull(rows_text, nullptr, 10) : 2'000'000;
-    TableSchema schema{{{"timestamp", DataType::parse("DateTime")},
+  struct Data {
+    std::shared_ptr<Table> memory, durable;
+    std::filesystem::path directory;
+    Data() {
+      const char* rows_text = std::getenv("PERCH_BENCH_ROWS");
+      const size_t rows = rows_text ? std::strtoull(rows_text, nullptr, 10) : 2'000'000;
+      const TableSchema schema = appEventsSchema();
+      directory = std::filesystem::temp_directory_path() / ("perch-engine-bench-" + std::to_string(::getpid()));
+      std::filesystem::remove_all(directory);
+      TableOptions options;
+      options.directory = directory;
+      options.sorting_key = {"organization_id", "timestamp"};
+      options.background = false;
+      options.flush_rows = rows + 1;
+      options.max_buffer_rows = rows + 1;
+      memory = std::make_shared<Table>("app_events", schema);
+      {
+        Table writer("app_events", schema, options);
+        for (Batch& batch : generate(schema, rows)) {
+          writer.append(batch, Durability::kWritten);
+          memory->append(std::move(batch));
+        }
+        writer.flush();
+      }
+      const size_t before = residentBytes();
+      durable = std::make_shared<Table>("app_events", schema, options);  // reopened, as after a restart
+      const size_t after = residentBytes();
+      const auto stats = durable->stats();
+      std::cerr << "engine_bench: " << rows << " rows; reopened durable table: " << stats.parts << " part(s), "
+                << stats.bytes_on_disk / (1 << 20) << " MiB on disk, resident memory +" << (after - before) / 1024
+                << " KiB after opening (in-memory copy: " << memory->snapshot()->bytes() / (1 << 20) << " MiB)\n";
+    }
+    ~Data() {
+      durable.reset();
+      std::error_code ignored;
+      std::filesystem::remove_all(directory, ignored);
+    }
+  };
+
+  explicit BenchCatalog(std::shared_ptr<Table> table) : table_(std::move(table)) {}
+
+  static TableSchema appEventsSchema() {
+    return TableSchema{{{"timestamp", DataType::parse("DateTime")},
                         {"organization_id", DataType::parse("String")},
                         {"team_id", DataType::parse("LowCardinality(String)")},
                         {"user_id", DataType::parse("String")},
                         {"event_type", DataType::parse("LowCardinality(String)")},
                         {"some_number", DataType::parse("Int64")}}};
-    table_ = std::make_shared<Table>("app_events", schema);
+  }
+
+  static std::vector<Batch> generate(const TableSchema& schema, size_t rows) {
+    std::vector<Batch> batches;
     std::mt19937_64 random(7);
     const uint32_t start = static_cast<uint32_t>(*parseDateTime("2024-01-01 00:00:00"));
     static const char* kTypes[] = {"page_view", "click", "signup", "purchase", "logout", "search"};
@@ -66,29 +130,33 @@ class BenchCatalog : public Catalog {
       Batch batch;
       batch.rows = count;
       batch.columns = {timestamp, organization, team, user, type, number};
-      table_->append(std::move(batch));
+      batches.push_back(std::move(batch));
     }
+    return batches;
   }
 
   std::shared_ptr<Table> table_;
 };
 
 void runQuery(benchmark::State& state, const char* sql) {
-  const BenchCatalog& catalog = BenchCatalog::instance();
+  const BenchCatalog& catalog = BenchCatalog::instance(state.range(1));
   QueryOptions options;
   options.threads = static_cast<unsigned>(state.range(0));
   size_t rows = 0;
+  uint64_t rows_read = 0;
   for (auto _ : state) {
     QueryResult result = executeQuery(sql, catalog, options);
     rows = result.rows;
+    rows_read = result.rows_read;
     benchmark::DoNotOptimize(result);
   }
   state.counters["rows"] = static_cast<double>(rows);
+  state.counters["rows_read"] = static_cast<double>(rows_read);
 }
 
 #define PERCH_QUERY_BENCH(name, sql) \
   void name(benchmark::State& state) { runQuery(state, sql); } \
-  BENCHMARK(name)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)
+  BENCHMARK(name)->ArgNames({"threads", "storage"})->ArgsProduct({{1, 2}, {0, 1}})->Unit(benchmark::kMillisecond)
 
 PERCH_QUERY_BENCH(DailyTenantSums,
                   "SELECT toStartOfDay(timestamp) AS day, sum(some_number) AS total, count() AS events FROM app_events "
