@@ -59,6 +59,18 @@ Principal verifyJwt(std::string_view token, const JwtVerifyOptions& options);
 /// static-token lookup (static secrets contain one dot) and JWT verification.
 bool looksLikeJwt(std::string_view token);
 
+/// Claims read from a JWT WITHOUT verifying it, only to decide which workspace's verifier should
+/// see the token (a server hosting several workspaces). Nothing here is trusted: the chosen
+/// workspace still verifies the signature and every claim, and a token naming workspace A is only
+/// ever checked against A's keys.
+struct UnverifiedJwtRouting {
+  std::string workspace_id;  // the `workspace_id` claim, or empty
+  std::string issuer;        // the `iss` claim, or empty
+};
+/// nullopt when `token` is not a well-formed JWT (the caller falls back to its default workspace,
+/// whose verifier then rejects the token).
+std::optional<UnverifiedJwtRouting> peekJwtRouting(std::string_view token) noexcept;
+
 struct JwtClaims {
   std::string workspace_id;
   std::string name;

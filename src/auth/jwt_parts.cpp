@@ -224,4 +224,19 @@ Principal principalFromClaims(const JsonValue& payload, const ClaimCheck& check)
   return principal;
 }
 
+std::optional<UnverifiedJwtRouting> peekJwtRouting(std::string_view token) noexcept {
+  try {
+    const JwtParts parts = splitJwt(token);
+    const JsonValue payload = decodeJwtPayload(parts.payload_segment);
+    UnverifiedJwtRouting routing;
+    if (const JsonValue* workspace = payload.find("workspace_id"); workspace && workspace->isString()) {
+      routing.workspace_id = workspace->asString();
+    }
+    if (const JsonValue* issuer = payload.find("iss"); issuer && issuer->isString()) routing.issuer = issuer->asString();
+    return routing;
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
 }  // namespace perch::auth

@@ -15,6 +15,7 @@
 #include "server/http_server.h"
 #include "server/router.h"
 #include "server/workspace.h"
+#include "server/workspace_set.h"
 
 namespace perch::cli {
 
@@ -22,6 +23,9 @@ namespace {
 
 constexpr const char* kUsage = R"(usage:
   perch serve --project DIR --data DIR [--host 127.0.0.1] [--port 7181] [--admin-token-file F]
+  perch serve --workspaces FILE [...]   (several workspaces, each with its own project, data, tokens;
+              FILE = {"workspaces": [{"name", "project", "data", "admin_token_file"?, "issuers"?,
+              "workspace_id"?}]}, paths relative to FILE; requests go to the workspace of their token)
               [--threads N] [--max-body-bytes N] [--jwt-leeway-seconds S] [--cors-origin O] [--quiet]
               [--issuers FILE]   (external RS256/ES256 JWT issuers; default <data>/issuers.json)
               [--dev-auth DIR]   (DEVELOPMENT ONLY: Clerk-like sign-in from DIR/users.json and
@@ -29,7 +33,8 @@ constexpr const char* kUsage = R"(usage:
   perch check --project DIR
   perch token jwt --name N --ttl 1h --scope PIPES:READ --resource PIPE [--fixed-params k=v[,k2=v2]]
                   [--rps R] [--data DIR | --admin-token-file F] [--workspace-id ID]
-                  (several --scope/--resource pairs may be given; --fixed-params applies to the last)
+                  [--filter "SQL condition"]   (after a DATASOURCES:READ pair: ANDed into every read)
+                  (several --scope/--resource pairs may be given; --fixed-params/--filter apply to the last)
   perch token ls --data DIR
   perch sql [--url http://127.0.0.1:7181] [--data DIR] [--format table|json|csv|tsv] "SELECT ..."
               (against a running server, with PERCH_ADMIN_TOKEN or the admin token of --data DIR)
@@ -81,33 +86,70 @@ int runCheck(const Args& args) {
   return 1;
 }
 
+// The workspaces to serve: one from --project/--data (and the environment), or every entry of a
+// --workspaces file (environment ignored, so workspaces never share a key).
+std::vector<std::pair<std::string, server::WorkspaceOptions>> workspaceOptions(const Args& args,
+                                                                                std::vector<std::string>& messages) {
+  std::vector<std::pair<std::string, server::WorkspaceOptions>> result;
+  const int leeway = std::clamp(std::stoi(args.getOr("jwt-leeway-seconds", "5")), 0, 60);
+  if (auto file = args.get("workspaces")) {
+    if (args.has("project") || args.has("data") || args.has("admin-token-file") || args.has("issuers")) {
+      throw std::runtime_error("--workspaces replaces --project/--data/--admin-token-file/--issuers; set them per workspace in the file");
+    }
+    for (const auto& config : server::parseWorkspacesFile(*file)) {
+      server::WorkspaceOptions options;
+      options.project_dir = config.project_dir;
+      options.data_dir = config.data_dir;
+      options.issuers_file = config.issuers_file;
+      options.jwt_leeway_seconds = leeway;
+      std::vector<std::string> notes;
+      options.identity = server::resolveIdentity(config.data_dir, config.admin_token_file, notes,
+                                                 /*use_environment=*/false, config.workspace_id);
+      for (auto& note : notes) messages.push_back("workspace " + config.name + ": " + note);
+      result.emplace_back(config.name, std::move(options));
+    }
+    return result;
+  }
+  server::WorkspaceOptions options;
+  options.project_dir = args.getOr("project", "");
+  options.data_dir = args.getOr("data", "");
+  options.issuers_file = args.getOr("issuers", "");
+  options.jwt_leeway_seconds = leeway;
+  options.identity = server::resolveIdentity(options.data_dir, args.getOr("admin-token-file", ""), messages);
+  result.emplace_back("default", std::move(options));
+  return result;
+}
+
 int runServe(const Args& args) {
-  const auto project_dir = args.get("project");
-  const auto data_dir = args.get("data");
-  if (!project_dir || !data_dir) return usageError("serve needs --project DIR and --data DIR");
+  if (!args.has("workspaces") && (!args.get("project") || !args.get("data"))) {
+    return usageError("serve needs --project DIR and --data DIR (or --workspaces FILE)");
+  }
 
   std::vector<std::string> messages;
-  server::WorkspaceOptions options;
-  options.project_dir = *project_dir;
-  options.data_dir = *data_dir;
-  options.issuers_file = args.getOr("issuers", "");
-  options.jwt_leeway_seconds = std::clamp(std::stoi(args.getOr("jwt-leeway-seconds", "5")), 0, 60);
-  std::unique_ptr<server::Workspace> workspace;
+  std::vector<std::string> names;
+  std::vector<std::unique_ptr<server::Workspace>> workspaces;
   try {
-    options.identity = server::resolveIdentity(*data_dir, args.getOr("admin-token-file", ""), messages);
-    workspace = std::make_unique<server::Workspace>(options);
-  } catch (const project::ProjectError& error) {
-    std::cerr << error.what() << "\nperch: the project has errors; not starting\n";
-    return 1;
+    for (auto& [name, options] : workspaceOptions(args, messages)) {
+      try {
+        workspaces.push_back(std::make_unique<server::Workspace>(options));
+        names.push_back(name);
+      } catch (const project::ProjectError& error) {
+        std::cerr << error.what() << "\nperch: the project of workspace " << name << " has errors; not starting\n";
+        return 1;
+      }
+    }
   } catch (const std::exception& error) {
     std::cerr << "perch: " << error.what() << "\n";
     return 1;
   }
   for (const auto& message : messages) std::cerr << "perch: " << message << "\n";
-  for (const auto& warning : workspace->project().warnings) std::cerr << warning.toString() << "\n";
-  for (const auto& problem : workspace->project().check_errors) {
-    std::cerr << problem.toString() << " (warning: `perch check` fails on this)\n";
+  for (const auto& workspace : workspaces) {
+    for (const auto& warning : workspace->project().warnings) std::cerr << warning.toString() << "\n";
+    for (const auto& problem : workspace->project().check_errors) {
+      std::cerr << problem.toString() << " (warning: `perch check` fails on this)\n";
+    }
   }
+  server::Workspace* workspace = workspaces.front().get();
 
   const std::string host = args.getOr("host", "127.0.0.1");
   std::unique_ptr<server::DevAuth> dev_auth;
@@ -133,7 +175,23 @@ int runServe(const Args& args) {
   router_options.dev_auth = dev_auth.get();
   router_options.cors_allow_origin = args.getOr("cors-origin", "*");
   router_options.access_log = !args.has("quiet");
-  server::Router router(*workspace, router_options);
+  std::vector<std::unique_ptr<server::Router>> routers;
+  std::vector<server::Router*> router_pointers;
+  std::vector<server::Workspace*> workspace_pointers;
+  for (size_t i = 0; i < workspaces.size(); ++i) {
+    server::RouterOptions options = router_options;
+    if (i > 0) options.dev_auth = nullptr;  // development sign-in belongs to the first workspace only
+    routers.push_back(std::make_unique<server::Router>(*workspaces[i], options));
+    router_pointers.push_back(routers.back().get());
+    workspace_pointers.push_back(workspaces[i].get());
+  }
+  std::unique_ptr<server::WorkspaceDispatcher> dispatcher;
+  try {
+    dispatcher = std::make_unique<server::WorkspaceDispatcher>(workspace_pointers, router_pointers);
+  } catch (const std::exception& error) {
+    std::cerr << "perch: " << error.what() << "\n";
+    return 1;
+  }
 
   server::HttpServerOptions http_options;
   http_options.host = host;
@@ -148,16 +206,20 @@ int runServe(const Args& args) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  server::HttpServer http(http_options, [&router](server::HttpRequest& request) { return router.handle(request); });
+  server::HttpServer http(http_options,
+                          [&dispatcher](server::HttpRequest& request) { return dispatcher->handle(request); });
   try {
     http.start();
   } catch (const std::exception& error) {
     std::cerr << "perch: cannot listen on " << http_options.host << ":" << http_options.port << ": " << error.what() << "\n";
     return 1;
   }
-  std::cerr << "perch: serving " << workspace->project().pipes.size() << " pipes and "
-            << workspace->project().data_sources.size() << " data sources on http://" << http_options.host << ":"
-            << http.port() << " (workspace " << workspace->identity().workspace_id << ")\n";
+  for (size_t i = 0; i < workspaces.size(); ++i) {
+    std::cerr << "perch: serving " << workspaces[i]->project().pipes.size() << " pipes and "
+              << workspaces[i]->project().data_sources.size() << " data sources on http://" << http_options.host << ":"
+              << http.port() << " (workspace " << (workspaces.size() > 1 ? names[i] + " " : "")
+              << workspaces[i]->identity().workspace_id << ")\n";
+  }
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
@@ -208,6 +270,12 @@ int runTokenJwt(const Args& args) {
       if (!pending_type) return usageError("--resource must follow --scope");
       claims.scopes.push_back(auth::parseScope(*pending_type + ":" + value));
       pending_type.reset();
+    } else if (key == "filter") {
+      if (claims.scopes.empty() || claims.scopes.back().type != auth::ScopeType::kDatasourcesRead) {
+        return usageError("--filter must follow a --scope DATASOURCES:READ --resource DS pair");
+      }
+      if (value.empty()) return usageError("--filter needs a SQL condition, e.g. \"org_id = 'acme'\"");
+      claims.scopes.back().filter = value;
     } else if (key == "fixed-params") {
       if (claims.scopes.empty()) return usageError("--fixed-params must follow a --scope/--resource pair");
       size_t start = 0;
