@@ -50,7 +50,7 @@ void Router::decorate(HttpResponse& response, std::string_view request_id) const
   response.headers.emplace_back("X-Request-ID", std::string(request_id));
   response.headers.emplace_back("Access-Control-Allow-Origin", options_.cors_allow_origin);
   response.headers.emplace_back("Access-Control-Allow-Headers", "Authorization, Content-Type");
-  response.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+  response.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS");
   response.headers.emplace_back("Access-Control-Expose-Headers", std::string(kExposedHeaders));
 }
 

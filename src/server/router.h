@@ -9,6 +9,7 @@
 #include <atomic>
 #include <string>
 
+#include "auth/principal.h"
 #include "server/http_types.h"
 #include "server/workspace.h"
 
@@ -39,6 +40,7 @@ class Router {
   HttpResponse handleEvents(HttpRequest& request);
   HttpResponse handleTokens(HttpRequest& request, std::string_view name);
   HttpResponse handleDataSources(HttpRequest& request, std::string_view name);
+  HttpResponse handleBulkLoad(HttpRequest& request, const auth::Principal& principal);
 
   Workspace& workspace_;
   RouterOptions options_;

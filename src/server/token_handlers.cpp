@@ -1,4 +1,4 @@
-// Routes that manage tokens: GET/POST/DELETE /v0/tokens[/<name>[/refresh]] (SPEC §5, §6.2) and
+// Routes that manage tokens: GET/POST/PUT/DELETE /v0/tokens[/<name>[/refresh]] (SPEC §5, §6.2) and
 // JWT minting with `POST /v0/tokens?name=&expiration_time=` and a JSON body of scopes (Tinybird's API).
 #include <ctime>
 
@@ -156,6 +156,20 @@ HttpResponse Router::handleTokens(HttpRequest& request, std::string_view name) {
   if (request.method == "DELETE" && !refresh) {
     if (!tokens.remove(token_name)) throw Error(ErrorCode::kNotFound, "token not found");
     response.body = "{}";
+    return response;
+  }
+  if (request.method == "PUT" && !refresh) {
+    // Tinybird's "modify a token": every scope parameter is added to the token's scopes.
+    if (!tokens.findByName(token_name)) throw Error(ErrorCode::kNotFound, "token not found");
+    if (request.hasQuery("name") && request.queryValue("name") != token_name) {
+      throw Error(ErrorCode::kBadRequest, "renaming a token is not supported; create a new one");
+    }
+    std::vector<auth::Scope> scopes;
+    for (const auto& [key, value] : request.query) {
+      if (key == "scope") scopes.push_back(auth::parseScope(value));
+    }
+    if (scopes.empty()) throw Error(ErrorCode::kBadRequest, "send at least one scope parameter to add");
+    appendTokenJson(tokens.upsert(token_name, scopes), response.body);
     return response;
   }
   if (request.method == "POST" && refresh) {

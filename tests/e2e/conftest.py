@@ -57,9 +57,9 @@ def claims(name, fixed_params, pipe="my_api_endpoint", ttl=600, rps=None, worksp
 
 
 class PerchServer:
-    def __init__(self, project=DEMO, extra_env=None, args=()):
+    def __init__(self, project=DEMO, extra_env=None, args=(), data=None):
         self.port = free_port()
-        self.data = tempfile.mkdtemp(prefix="perch-e2e-")
+        self.data = data or tempfile.mkdtemp(prefix="perch-e2e-")
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, PERCH_ADMIN_TOKEN=ADMIN_TOKEN, PERCH_WORKSPACE_ID=WORKSPACE_ID)
         env.update(extra_env or {})

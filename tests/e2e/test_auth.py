@@ -131,3 +131,85 @@ def test_tokens_listing_needs_admin(loaded):
     response = requests.get(loaded.url + "/v0/tokens", headers={"Authorization": "Bearer " + dashboard})
     assert response.status_code == 403
     assert dashboard not in response.text
+
+
+def test_token_lifecycle_create_modify_refresh_delete(loaded):
+    url, admin = loaded.url + "/v0/tokens", loaded.admin()
+    created = requests.post(url, params={"name": "lifecycle", "scope": "PIPES:READ:top_event_types"}, headers=admin)
+    assert created.status_code == 200, created.text
+    secret = created.json()["token"]
+    auth = {"Authorization": "Bearer " + secret}
+    assert requests.get(loaded.url + PIPE, params={"organization_id": "org_1"}, headers=auth).status_code == 403
+    # PUT adds scopes (Tinybird's "modify a token"); the secret stays.
+    modified = requests.put(url + "/lifecycle", params={"scope": "PIPES:READ:my_api_endpoint"}, headers=admin)
+    assert modified.status_code == 200, modified.text
+    assert modified.json()["token"] == secret
+    assert {s["resource"] for s in modified.json()["scopes"]} == {"top_event_types", "my_api_endpoint"}
+    assert requests.get(loaded.url + PIPE, params={"organization_id": "org_1"}, headers=auth).status_code == 200
+    assert requests.put(url + "/no_such_token", params={"scope": "PIPES:READ:my_api_endpoint"},
+                        headers=admin).status_code == 404
+    assert requests.put(url + "/lifecycle", params={"scope": "NOT:A:SCOPE"}, headers=admin).status_code == 400
+    # Refresh: the old secret stops working at once, the new one works.
+    refreshed = requests.post(url + "/lifecycle/refresh", headers=admin).json()["token"]
+    assert refreshed != secret
+    assert requests.get(loaded.url + PIPE, params={"organization_id": "org_1"}, headers=auth).status_code == 403
+    new_auth = {"Authorization": "Bearer " + refreshed}
+    assert requests.get(loaded.url + PIPE, params={"organization_id": "org_1"}, headers=new_auth).status_code == 200
+    # Only ADMIN/TOKENS may manage tokens; DELETE removes it.
+    assert requests.delete(url + "/lifecycle", headers=new_auth).status_code == 403
+    assert requests.delete(url + "/lifecycle", headers=admin).status_code == 200
+    assert requests.get(loaded.url + PIPE, params={"organization_id": "org_1"}, headers=new_auth).status_code == 403
+
+
+def test_cli_minted_datasource_jwt_applies_its_filter(loaded):
+    import os
+    import subprocess
+    from conftest import PERCH, WORKSPACE_ID
+    out = subprocess.run([str(PERCH), "token", "jwt", "--name", "cli-ds", "--ttl", "10m", "--scope", "DATASOURCES:READ",
+                          "--resource", "app_events", "--filter", "organization_id = 'org_3'"],
+                         env=dict(os.environ, PERCH_ADMIN_TOKEN=ADMIN_TOKEN, PERCH_WORKSPACE_ID=WORKSPACE_ID),
+                         capture_output=True, text=True, check=True)
+    token = out.stdout.strip()
+    query = "SELECT organization_id, count() AS c FROM app_events GROUP BY organization_id FORMAT JSON"
+    response = requests.get(loaded.url + "/v0/sql", params={"q": query}, headers={"Authorization": "Bearer " + token})
+    assert response.status_code == 200, response.text
+    data = response.json()["data"]
+    reference = requests.get(loaded.url + "/v0/sql", headers=loaded.admin(), params={
+        "q": "SELECT count() AS c FROM app_events WHERE organization_id = 'org_3' FORMAT JSON"}).json()["data"]
+    assert [row["organization_id"] for row in data] == ["org_3"]
+    assert int(data[0]["c"]) == int(reference[0]["c"]) > 0
+    # --filter only goes with DATASOURCES:READ.
+    bad = subprocess.run([str(PERCH), "token", "jwt", "--name", "x", "--scope", "PIPES:READ", "--resource",
+                          "my_api_endpoint", "--filter", "1 = 1"],
+                         env=dict(os.environ, PERCH_ADMIN_TOKEN=ADMIN_TOKEN, PERCH_WORKSPACE_ID=WORKSPACE_ID),
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "--filter must follow" in bad.stderr
+
+
+def test_rate_limit_holds_under_concurrent_load(loaded):
+    """8 threads hammer one rate-limited name: GCRA admits the burst plus what refilled meanwhile, never more."""
+    import threading
+    rps = 5
+    tokens = [make_jwt(claims("concurrent-tenant", ORG, rps=rps, ttl=600 + i)) for i in range(8)]
+    statuses = []
+    lock = threading.Lock()
+
+    def worker(token):
+        session = requests.Session()
+        for _ in range(10):
+            status = session.get(loaded.url + PIPE, headers={"Authorization": "Bearer " + token}).status_code
+            with lock:
+                statuses.append(status)
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(t,)) for t in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - start
+    allowed = statuses.count(200)
+    assert set(statuses) <= {200, 429}
+    assert len(statuses) == 80
+    # Burst of `rps` at once, then one every 1/rps seconds; +1 for a refill landing at the edge.
+    assert rps <= allowed <= rps + int(elapsed * rps) + 1, (allowed, elapsed)
