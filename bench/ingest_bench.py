@@ -60,19 +60,19 @@ def throughput(args):
             megabytes = len(data) / 1e6
             row = {"batch": batch_rows}
             for wait in (False, True):
+                empty_tables(perch, clickhouse)
                 seconds, retries = systems.post_all(perch.port, perch.insert_path("app_events", wait), bodies, args.clients,
                                                     headers=perch.auth())
                 row[wait] = (rows / seconds, megabytes / seconds, retries)
             seconds, _ = systems.post_all(clickhouse.port, clickhouse.insert_path("app_events"), bodies, args.clients, ok=(200,))
             row["clickhouse"] = (rows / seconds, megabytes / seconds)
+            perch_count, ch_count = row_counts(perch, clickhouse)
+            if perch_count != rows or ch_count != rows:
+                raise SystemExit(f"row counts after the batch-{batch_rows} cells: Perch {perch_count}, ClickHouse {ch_count}, "
+                                 f"expected {rows}")
             results.append(row)
             print(f"  batch {batch_rows:,}: done (load {systems.load_average()})", flush=True)
         perch_rss = perch.peak_rss_mb()
-        connection = systems.HttpConnection(perch.port)
-        status, result = perch.sql(connection, "SELECT count() AS c FROM app_events")
-        expected = len(lines) * len(args.batches) * 2
-        perch_count = result["data"][0]["c"] if status == 200 else result
-        ch_count = int(clickhouse.execute("SELECT count() FROM app_events").strip())
     finally:
         perch.stop()
 
@@ -88,8 +88,22 @@ def throughput(args):
         c_rows, c_mb = row["clickhouse"]
         print(f"{row['batch']:>10,} | {f_rows:>10,.0f} {f_mb:>6.0f} {f_retry:>6} | {t_rows:>10,.0f} {t_mb:>6.0f} {t_retry:>6} | "
               f"{c_rows:>13,.0f} {c_mb:>8.0f} | {f_rows / c_rows:>5.2f}")
-    print(f"rows after the run: Perch {perch_count} (expected {expected}), ClickHouse {ch_count} (expected {expected // 2})")
+    print("each cell starts from an empty table (truncated); row counts checked after each batch size")
     print(f"peak RSS during ingestion: Perch {perch_rss:.0f} MiB, ClickHouse {clickhouse.peak_rss_mb():.0f} MiB (server lifetime)")
+
+
+def empty_tables(perch, clickhouse):
+    status, _, text = systems.HttpConnection(perch.port).request("POST", "/v0/datasources/app_events/truncate", headers=perch.auth())
+    if status != 200:
+        raise SystemExit(f"truncate failed: {status} {text[:200]!r}")
+    clickhouse.execute("TRUNCATE TABLE app_events")
+
+
+def row_counts(perch, clickhouse):
+    status, result = perch.sql(systems.HttpConnection(perch.port), "SELECT count() AS c FROM app_events")
+    if status != 200:
+        raise SystemExit(f"count failed: {result}")
+    return int(result["data"][0]["c"]), int(clickhouse.execute("SELECT count() FROM app_events").strip())
 
 
 def drop_page_cache():
