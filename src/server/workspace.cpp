@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <stdexcept>
 
@@ -183,16 +184,18 @@ TableOptions tableOptions(const project::DataSource& source, const TableSchema& 
     if (auto codec = storage::parseCodec(column.codec)) options.column_codecs[column.name] = *codec;
   }
   if (source.engine == "ReplacingMergeTree") {
-    options.engine = TableEngine::kReplacingMergeTree;
-    // Deduplication compares the full sorting key; a key with expressions would collapse rows
-    // that only share its leading columns.
-    if (options.sorting_key.size() != sortingKeyElementCount(source.sorting_key)) {
-      throw Error(ErrorCode::kBadRequest, where + "ReplacingMergeTree needs ENGINE_SORTING_KEY made of columns only, got '" +
-                                              source.sorting_key + "'");
+    // Deduplication compares the full sorting key; with an expression in the key, storage only
+    // knows its leading columns and would collapse rows that merely share them. Such tables keep
+    // every row (as before) rather than lose some.
+    if (options.sorting_key.size() == sortingKeyElementCount(source.sorting_key)) {
+      options.engine = TableEngine::kReplacingMergeTree;
+    } else {
+      std::cerr << "perch: " << where << "ReplacingMergeTree with an expression in ENGINE_SORTING_KEY '" << source.sorting_key
+                << "' runs as plain MergeTree for now (no deduplication)\n";
     }
   }
   if (!source.version_column.empty()) {
-    if (options.engine != TableEngine::kReplacingMergeTree) {
+    if (source.engine != "ReplacingMergeTree") {
       throw Error(ErrorCode::kBadRequest, where + "ENGINE_VER is only valid with ENGINE \"ReplacingMergeTree\"");
     }
     const auto index = schema.indexOf(source.version_column);
