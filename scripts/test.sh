@@ -65,12 +65,14 @@ else
 fi
 
 echo "== fuzzers (bounded time) (at ${SECONDS}s)"
-if FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash tests/fuzz/run_fuzzers.sh; then
-  echo '<testsuite tests="1"><testcase classname="fuzz" name="template_fuzzer"/></testsuite>' > "$reports/fuzz.xml"
-else
-  status=1
-  echo '<testsuite tests="1"><testcase classname="fuzz" name="template_fuzzer"><failure message="fuzzer failed"/></testcase></testsuite>' > "$reports/fuzz.xml"
-fi
+for fuzzer in template_fuzzer jwt_fuzzer; do
+  if FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash tests/fuzz/run_fuzzers.sh "$fuzzer"; then
+    echo "<testsuite tests=\"1\"><testcase classname=\"fuzz\" name=\"$fuzzer\"/></testsuite>" > "$reports/fuzz-$fuzzer.xml"
+  else
+    status=1
+    echo "<testsuite tests=\"1\"><testcase classname=\"fuzz\" name=\"$fuzzer\"><failure message=\"fuzzer failed\"/></testcase></testsuite>" > "$reports/fuzz-$fuzzer.xml"
+  fi
+done
 
 echo "== end-to-end tests (at ${SECONDS}s)"
 "$PYTHON" -m pytest -q tests/e2e --junitxml="$reports/e2e.xml" -p no:cacheprovider || status=1

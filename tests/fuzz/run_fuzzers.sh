@@ -22,9 +22,11 @@ flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
 # name -> the sources it links besides its own .cpp (globs relative to the repo).
 declare -A sources=(
   [template_fuzzer]="src/templating/*.cpp src/common/*.cpp"
+  [jwt_fuzzer]="src/auth/*.cpp src/common/*.cpp"
 )
 declare -A libraries=(
   [template_fuzzer]="-lcrypto"
+  [jwt_fuzzer]="-lcrypto"
 )
 
 names=("$@")
