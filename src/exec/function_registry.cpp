@@ -70,6 +70,7 @@ FunctionRegistry::FunctionRegistry() {
   registerUrlFunctions(*this);
   registerJsonFunctions(*this);
   registerRegexFunctions(*this);
+  registerHashFunctions(*this);
 }
 
 const FunctionRegistry& FunctionRegistry::instance() {

@@ -85,6 +85,7 @@ void registerArrayFunctions(FunctionRegistry& registry);
 void registerUrlFunctions(FunctionRegistry& registry);
 void registerJsonFunctions(FunctionRegistry& registry);
 void registerRegexFunctions(FunctionRegistry& registry);
+void registerHashFunctions(FunctionRegistry& registry);
 
 /// Helpers for resolvers.
 [[noreturn]] void throwIllegalArgument(std::string_view function, size_t index, const DataType& type);
