@@ -1,5 +1,5 @@
 // The aggregate functions (count, sum, avg, min, max, any, anyLast, argMin, argMax, uniq,
-// uniqExact, quantile, quantileExact, median, groupArray), the Nullable and -If adapters, and
+// uniqExact, quantile, quantileExact, median, groupArray, groupUniqArray, topK), the Nullable and -If adapters, and
 // the name lookup used by the binder.
 //
 // uniq is exact here (a hash set of 64-bit values; strings by a 64-bit hash), where ClickHouse's
@@ -385,6 +385,97 @@ class GroupArray final : public AggregateFunctionHelper<GroupArray, std::vector<
   }
 };
 
+// ---- groupUniqArray / topK ----------------------------------------------------------------
+
+// Equality key of a stored value: its text for strings, its bits otherwise.
+std::string storedKey(const StoredValue& value, bool is_string) {
+  if (is_string) return value.text;
+  return std::string(reinterpret_cast<const char*>(&value.bits), sizeof(value.bits));
+}
+
+struct UniqArrayState {
+  std::vector<StoredValue> values;  // distinct values in first-seen order
+  std::unordered_map<std::string, size_t> positions;
+};
+
+// groupUniqArray([max_size])(x): the distinct values, at most max_size of them.
+class GroupUniqArray final : public AggregateFunctionHelper<GroupUniqArray, UniqArrayState> {
+ public:
+  GroupUniqArray(DataType element, uint64_t max_size)
+      : AggregateFunctionHelper(DataType::array(element)), is_string_(element.isStringLike()), max_size_(max_size) {}
+  ValueReader prepare(std::span<const ColumnPtr> args) const { return ValueReader::of(*args[0]); }
+  void add(UniqArrayState& state, const ValueReader& reader, size_t row) const {
+    StoredValue value;
+    reader.read(row, value);
+    insert(state, value);
+  }
+  void mergeStates(UniqArrayState& state, const UniqArrayState& other) const {
+    for (const auto& value : other.values) insert(state, value);
+  }
+  void insertState(const UniqArrayState& state, Column& to) const {
+    auto& array = static_cast<ColumnArray&>(to);
+    for (const auto& value : state.values) insertStored(value, array.elements());
+    array.finishRow();
+  }
+
+ private:
+  void insert(UniqArrayState& state, const StoredValue& value) const {
+    if (state.values.size() >= max_size_) return;
+    if (state.positions.try_emplace(storedKey(value, is_string_), state.values.size()).second) state.values.push_back(value);
+  }
+  bool is_string_;
+  uint64_t max_size_;
+};
+
+struct TopKState {
+  std::vector<std::pair<StoredValue, uint64_t>> counts;  // value and count, in first-seen order
+  std::unordered_map<std::string, size_t> positions;
+};
+
+// topK(k)(x): the k most frequent values, most frequent first (ties in first-seen order). Exact
+// counts, where ClickHouse's Space-Saving sketch is approximate past its capacity.
+class TopK final : public AggregateFunctionHelper<TopK, TopKState> {
+ public:
+  TopK(DataType element, uint64_t k) : AggregateFunctionHelper(DataType::array(element)), is_string_(element.isStringLike()), k_(k) {}
+  ValueReader prepare(std::span<const ColumnPtr> args) const { return ValueReader::of(*args[0]); }
+  void add(TopKState& state, const ValueReader& reader, size_t row) const {
+    StoredValue value;
+    reader.read(row, value);
+    count(state, value, 1);
+  }
+  void mergeStates(TopKState& state, const TopKState& other) const {
+    for (const auto& [value, n] : other.counts) count(state, value, n);
+  }
+  void insertState(const TopKState& state, Column& to) const {
+    std::vector<size_t> order(state.counts.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return state.counts[a].second > state.counts[b].second; });
+    auto& array = static_cast<ColumnArray&>(to);
+    for (size_t i = 0; i < order.size() && i < k_; ++i) insertStored(state.counts[order[i]].first, array.elements());
+    array.finishRow();
+  }
+
+ private:
+  void count(TopKState& state, const StoredValue& value, uint64_t n) const {
+    auto [it, inserted] = state.positions.try_emplace(storedKey(value, is_string_), state.counts.size());
+    if (inserted) state.counts.emplace_back(value, 0);
+    state.counts[it->second].second += n;
+  }
+  bool is_string_;
+  uint64_t k_;
+};
+
+// The optional integer parameter of groupUniqArray(max_size) / topK(k).
+uint64_t sizeParameter(std::span<const ColumnPtr> parameters, std::string_view name, uint64_t fallback) {
+  if (parameters.empty()) return fallback;
+  if (parameters.size() > 1) throwBadRequest("Aggregate function " + std::string(name) + " takes one parameter");
+  if (!parameters[0]->type().isInteger()) throwBadRequest("Parameter of aggregate function " + std::string(name) + " must be a positive integer");
+  const ColumnPtr value = castColumn(parameters[0], DataType(TypeId::kInt64));
+  const int64_t size = asVector<int64_t>(*value).data()[0];
+  if (size <= 0 || size > 1'000'000) throwBadRequest("Parameter of aggregate function " + std::string(name) + " must be in [1, 1000000]");
+  return static_cast<uint64_t>(size);
+}
+
 // ---- adapters -----------------------------------------------------------------------------
 
 // Skips rows where any argument is NULL; with `nullable_result` the result is NULL when no row
@@ -610,6 +701,16 @@ const std::unordered_map<std::string, AggregateDefinition>& definitions() {
                          if (!type.isStringLike() && type.fixedWidth() == 0) illegalAggregateType("groupArray", type);
                          return std::make_shared<GroupArray>(type);
                        }, false};
+    t["groupUniqArray"] = {[](std::span<const DataType> types, std::span<const ColumnPtr> parameters) -> AggregateFunctionPtr {
+                             const DataType& type = types[0];
+                             if (!type.isStringLike() && type.fixedWidth() == 0) illegalAggregateType("groupUniqArray", type);
+                             return std::make_shared<GroupUniqArray>(type, sizeParameter(parameters, "groupUniqArray", UINT64_MAX));
+                           }, false};
+    t["topK"] = {[](std::span<const DataType> types, std::span<const ColumnPtr> parameters) -> AggregateFunctionPtr {
+                   const DataType& type = types[0];
+                   if (!type.isStringLike() && type.fixedWidth() == 0) illegalAggregateType("topK", type);
+                   return std::make_shared<TopK>(type, sizeParameter(parameters, "topK", 10));
+                 }, false};
     return t;
   }();
   return table;
