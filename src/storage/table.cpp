@@ -391,7 +391,7 @@ std::vector<PartPtr> Table::writePartitionedParts(const std::vector<std::pair<Ba
     if (row_rules_.expires_at) {
       const storage::ExpiryRange range = storage::expiryRange({std::make_shared<const Batch>(rows)}, row_rules_.expires_at);
       std::lock_guard lock(mutex_);
-      part_expiry_[parts.back().get()] = range;
+      part_expiry_[parts.back()->name().toString()] = range;
     }
   }
   return parts;
@@ -458,13 +458,13 @@ bool Table::mergeOnce() {
       std::optional<storage::ExpiryRange> known;
       {
         std::lock_guard lock(mutex_);
-        if (auto it = part_expiry_.find(part.get()); it != part_expiry_.end()) known = it->second;
+        if (auto it = part_expiry_.find(part->name().toString()); it != part_expiry_.end()) known = it->second;
       }
       if (!known) {
         // A part loaded at open: its expiry range is computed once, here, off the append path.
         known = storage::expiryRange(part->readAll(), row_rules_.expires_at);
         std::lock_guard lock(mutex_);
-        part_expiry_[part.get()] = *known;
+        part_expiry_[part->name().toString()] = *known;
       }
       candidate.min_expiry = known->min;
       candidate.max_expiry = known->max;
@@ -508,9 +508,9 @@ bool Table::mergeOnce() {
     std::lock_guard lock(mutex_);
     for (const auto& part : run) {
       parts_.erase(std::find(parts_.begin(), parts_.end(), part));
-      part_expiry_.erase(part.get());
+      part_expiry_.erase(part->name().toString());
     }
-    if (row_rules_.expires_at) part_expiry_[merged.get()] = merged_expiry;
+    if (row_rules_.expires_at) part_expiry_[merged->name().toString()] = merged_expiry;
     ++merges_;
     rows_written_by_merges_ += merged->rows();
     if (choice.kind == storage::MergeChoice::Kind::kDropExpired) ++expired_parts_dropped_;
@@ -552,20 +552,17 @@ void Table::replace(std::vector<Batch> batches) {
   const std::filesystem::path staging = parts_directory_ / (std::string(kReplacePrefix) + sequenceText(sequence));
   std::vector<std::pair<BatchPtr, uint64_t>> shared;
   for (auto& batch : batches) shared.emplace_back(std::make_shared<const Batch>(std::move(batch)), sequence);
-  std::vector<PartPtr> staged = guardIo([&] {
-    std::filesystem::create_directories(staging);
-    storage::syncDirectory(parts_directory_);
-    return writePartitionedParts(shared, staging, sequence);
-  });
-  std::map<std::string, storage::ExpiryRange> expiry_by_file;
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& part : staged) {
-      if (auto it = part_expiry_.find(part.get()); it != part_expiry_.end()) {
-        expiry_by_file[part->path().filename().string()] = it->second;
-        part_expiry_.erase(it);
-      }
-    }
+  std::vector<PartPtr> staged;
+  try {
+    staged = guardIo([&] {
+      std::filesystem::create_directories(staging);
+      storage::syncDirectory(parts_directory_);
+      return writePartitionedParts(shared, staging, sequence);
+    });
+  } catch (...) {
+    std::error_code ignored;  // not committed: the old content stays; recovery would delete it too
+    std::filesystem::remove_all(staging, ignored);
+    throw;
   }
   shared.clear();
   // Commit: "every row before D is gone, the parts of replace D are the content".
@@ -595,13 +592,8 @@ void Table::replace(std::vector<Batch> batches) {
     }
     old_parts = std::move(parts_);
     parts_.clear();
-    part_expiry_.clear();
-    for (auto& part : fresh) {
-      if (auto it = expiry_by_file.find(part->path().filename().string()); it != expiry_by_file.end()) {
-        part_expiry_[part.get()] = it->second;
-      }
-      insertPartLocked(std::move(part));
-    }
+    for (const auto& part : old_parts) part_expiry_.erase(part->name().toString());
+    for (auto& part : fresh) insertPartLocked(std::move(part));
     load_error_.clear();
     invalidateSnapshotLocked();
   }

@@ -282,7 +282,7 @@ class Table {
   bool disk_full_ = false;                                    // guarded by mutex_
   std::string load_error_;                                    // guarded by mutex_: a corrupt part
   bool closed_ = false;                                       // guarded by mutex_
-  std::map<const storage::Part*, storage::ExpiryRange> part_expiry_;  // guarded by mutex_; TTL tables only
+  std::map<std::string, storage::ExpiryRange> part_expiry_;  // guarded by mutex_: by part name; TTL tables only
   std::map<std::string, int64_t> last_ttl_rewrite_;           // guarded by maintenance_mutex_: partition -> time
   uint64_t merges_ = 0, rows_written_by_merges_ = 0, expired_parts_dropped_ = 0;  // guarded by mutex_
 
