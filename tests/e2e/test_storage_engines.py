@@ -96,6 +96,27 @@ def test_replacing_merge_tree_keeps_the_greatest_version():
         server.stop()
 
 
+def test_replacing_merge_tree_collapses_versions_when_parts_merge():
+    server = None
+    data = None
+    try:
+        # Six restarts leave six parts (each shutdown flushes one); then the background merge runs.
+        for version in range(1, 7):
+            server = PerchServer(project=ENGINES, data=data)
+            data = server.data
+            send(server, "users", [{"user_id": "u1", "name": f"n{version}", "version": version},
+                                   {"user_id": "u2", "name": f"n{version}", "version": 7 - version}])
+            server.stop()
+        server = PerchServer(project=ENGINES, data=data)
+        plain = "SELECT user_id, name, version FROM users ORDER BY user_id"
+        assert wait_for(lambda: len(query(server, plain)) == 2), query(server, plain)
+        assert query(server, plain) == [{"user_id": "u1", "name": "n6", "version": 6},
+                                        {"user_id": "u2", "name": "n1", "version": 6}]
+    finally:
+        if server:
+            server.stop()
+
+
 def test_invalid_partition_key_or_ttl_fails_check_and_startup_naming_the_file(tmp_path):
     for key, value, problem in [("ENGINE_PARTITION_KEY", '"toYYYYMM(no_such_column)"', "no_such_column"),
                                 ("ENGINE_TTL", '"id * 2"', "must be a Date or DateTime")]:
