@@ -71,6 +71,7 @@ FunctionRegistry::FunctionRegistry() {
   registerJsonFunctions(*this);
   registerRegexFunctions(*this);
   registerHashFunctions(*this);
+  registerDateFormatFunctions(*this);
 }
 
 const FunctionRegistry& FunctionRegistry::instance() {

@@ -86,6 +86,7 @@ void registerUrlFunctions(FunctionRegistry& registry);
 void registerJsonFunctions(FunctionRegistry& registry);
 void registerRegexFunctions(FunctionRegistry& registry);
 void registerHashFunctions(FunctionRegistry& registry);
+void registerDateFormatFunctions(FunctionRegistry& registry);
 
 /// Helpers for resolvers.
 [[noreturn]] void throwIllegalArgument(std::string_view function, size_t index, const DataType& type);
