@@ -12,6 +12,7 @@
 
 #include "auth/jwt.h"
 #include "auth/rate_limiter.h"
+#include "common/error.h"
 
 namespace {
 
