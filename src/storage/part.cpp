@@ -5,9 +5,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
+#include <list>
+#include <mutex>
+#include <unordered_map>
 
 #include "storage/batch_codec.h"
 #include "storage/byte_io.h"
@@ -166,7 +171,85 @@ PartIndex readIndex(int fd, uint64_t file_size, const std::filesystem::path& pat
   return decodeIndex(footer);
 }
 
+// Decoded blocks recently read, shared by all parts: a hot query over a part then costs what a
+// query over in-memory batches costs, without making a restarted table resident. Bounded by bytes
+// (least recently used evicted); keyed by a process-unique part id, so a deleted part's entries
+// are never hit again and simply age out. Guarded by mutex_.
+class DecodedBlockCache {
+ public:
+  static DecodedBlockCache& instance() {
+    static DecodedBlockCache cache;
+    return cache;
+  }
+
+  ColumnPtr find(uint64_t part, size_t column, size_t granule) {
+    std::lock_guard lock(mutex_);
+    auto it = map_.find(Key{part, column, granule});
+    if (it == map_.end()) return nullptr;
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return it->second->column;
+  }
+
+  void insert(uint64_t part, size_t column, size_t granule, ColumnPtr value) {
+    const size_t bytes = value->byteSize() + 64;
+    std::lock_guard lock(mutex_);
+    if (bytes > capacity_ / 8) return;  // one block never takes a large share
+    const Key key{part, column, granule};
+    if (map_.count(key)) return;
+    lru_.push_front(Entry{key, std::move(value), bytes});
+    map_[key] = lru_.begin();
+    bytes_ += bytes;
+    evictLocked();
+  }
+
+  void setCapacity(size_t bytes) {
+    std::lock_guard lock(mutex_);
+    capacity_ = bytes;
+    evictLocked();
+  }
+
+ private:
+  struct Key {
+    uint64_t part;
+    size_t column, granule;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& key) const {
+      return std::hash<uint64_t>()(key.part * 0x9E3779B97F4A7C15ull ^ (key.column << 32) ^ key.granule);
+    }
+  };
+  struct Entry {
+    Key key;
+    ColumnPtr column;
+    size_t bytes;
+  };
+
+  DecodedBlockCache() {
+    const char* megabytes = std::getenv("PERCH_BLOCK_CACHE_MB");
+    capacity_ = megabytes ? std::strtoull(megabytes, nullptr, 10) << 20 : Part::kDefaultBlockCacheBytes;
+  }
+
+  void evictLocked() {
+    while (bytes_ > capacity_ && !lru_.empty()) {
+      bytes_ -= lru_.back().bytes;
+      map_.erase(lru_.back().key);
+      lru_.pop_back();
+    }
+  }
+
+  std::mutex mutex_;
+  std::list<Entry> lru_;  // most recently used first
+  std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> map_;
+  size_t bytes_ = 0;
+  size_t capacity_ = 0;
+};
+
+std::atomic<uint64_t> next_part_id{1};
+
 }  // namespace
+
+void Part::setBlockCacheCapacity(size_t bytes) { DecodedBlockCache::instance().setCapacity(bytes); }
 
 std::string PartName::toString() const {
   const std::string range = formatSequence(min_sequence) + "_" + formatSequence(max_sequence) + "_" + std::to_string(level);
@@ -309,7 +392,7 @@ std::shared_ptr<const Part> Part::load(const std::filesystem::path& path, const 
 }
 
 Part::Part(PartName name, std::filesystem::path path, int fd, PartIndex index, uint64_t bytes_on_disk, const TableSchema& schema)
-    : name_(name), path_(std::move(path)), fd_(fd), index_(std::move(index)), bytes_on_disk_(bytes_on_disk) {
+    : name_(name), path_(std::move(path)), fd_(fd), id_(next_part_id++), index_(std::move(index)), bytes_on_disk_(bytes_on_disk) {
   for (const auto& column : schema.columns) {
     column_types_.push_back(column.type);
     column_names_.push_back(column.name);
@@ -328,6 +411,7 @@ ColumnPtr Part::readColumn(size_t column, size_t granule) const {
     throw std::logic_error("Part::readColumn: column " + std::to_string(column) + " granule " + std::to_string(granule) +
                            " out of range for '" + path_.string() + "'");
   }
+  if (ColumnPtr cached = DecodedBlockCache::instance().find(id_, column, granule)) return cached;
   const BlockLocation& block = index_.blocks[column][granule];
   const std::string where = "column '" + column_names_[column] + "' granule " + std::to_string(granule) + " (block at offset " +
                             std::to_string(block.offset) + ")";
@@ -354,6 +438,7 @@ ColumnPtr Part::readColumn(size_t column, size_t granule) const {
       throw CorruptDataError(where + ": " + error.what());
     }
     if (!in.atEnd()) throw CorruptDataError(where + ": trailing bytes in the block");
+    DecodedBlockCache::instance().insert(id_, column, granule, decoded);
     return decoded;
   } catch (const CorruptDataError& error) {
     throwCorrupt(path_, error.what());

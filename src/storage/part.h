@@ -16,6 +16,10 @@
 // checksums are verified on every read, so a flipped byte fails the query that reads it with a
 // perch::Error naming the part file, the column and the granule — it never returns wrong numbers.
 //
+// Decoded blocks go to a process-wide cache bounded by bytes (least recently used evicted;
+// kDefaultBlockCacheBytes, PERCH_BLOCK_CACHE_MB overrides, 0 disables), so hot queries do not pay
+// for decompression again; a block is verified when it is read from the file, not on a cache hit.
+//
 // Thread safety: a Part is immutable after construction and shared as shared_ptr<const Part>; all
 // read methods may be called concurrently (pread has no shared file offset).
 #pragma once
@@ -98,6 +102,10 @@ class Part {
   Part(const Part&) = delete;
   Part& operator=(const Part&) = delete;
 
+  /// Bytes of decoded blocks kept for reuse across queries (all parts together).
+  static constexpr size_t kDefaultBlockCacheBytes = size_t{256} << 20;
+  static void setBlockCacheCapacity(size_t bytes);
+
   /// The file name of part `name`.
   static std::string fileName(const PartName& name) { return name.toString() + ".part"; }
 
@@ -126,6 +134,7 @@ class Part {
   PartName name_;
   std::filesystem::path path_;
   int fd_ = -1;  // read-only, owned; kept open so an unlinked part stays readable
+  uint64_t id_ = 0;  // process-unique, keys the decoded-block cache
   PartIndex index_;
   uint64_t bytes_on_disk_ = 0;
   uint64_t raw_bytes_ = 0;

@@ -204,6 +204,22 @@ TEST(Part, StaysReadableAfterItsFileIsUnlinked) {
   EXPECT_EQ(partRows(*part), rowsAsText(rows));
 }
 
+TEST(Part, DecodedBlocksAreCachedWithinABoundedCache) {
+  ScratchDirectory dir;
+  const PartPtr part = Part::write(dir.path(), PartName{1, 1, 0}, allTypesSchema(), {}, allTypesBatch(0, 100), PartWriteOptions{});
+  const ColumnPtr first = part->readColumn(13, 0);
+  // Break the block on disk: a repeated read is served from the cache, the same decoded column.
+  std::string data = readFile(part->path());
+  const BlockLocation& block = part->index().blocks[13][0];
+  data[block.offset + 13] ^= 0x01;
+  writeFile(part->path(), data);
+  EXPECT_EQ(part->readColumn(13, 0), first);
+  // With the cache emptied (capacity 0) the block is read from the file again and verified.
+  Part::setBlockCacheCapacity(0);
+  EXPECT_THROW(part->readColumn(13, 0), Error);
+  Part::setBlockCacheCapacity(Part::kDefaultBlockCacheBytes);
+}
+
 TEST(Part, RejectsAPartOfAnotherSchema) {
   ScratchDirectory dir;
   const PartPtr part = Part::write(dir.path(), PartName{1, 1, 0}, testing::smallSchema(), {}, testing::smallBatch({1, 2}), PartWriteOptions{});
