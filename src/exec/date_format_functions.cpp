@@ -3,10 +3,16 @@
 // written: ISO 8601 with offsets, YYYYMMDD[hhmmss], unix timestamps, DD/MM/YYYY, month names,
 // RFC 1123, AM/PM), plus toTimeZone for the one zone this engine has (UTC).
 //
-// Everything is UTC: DateTime values carry no zone, so a zone argument other than 'UTC' is
-// rejected with a clear error rather than silently ignored.
+// DateTime values are UTC instants. formatDateTime and parseDateTimeBestEffort take an optional
+// named zone ('Europe/Berlin'), read from the system tz database (/usr/share/zoneinfo, Debian
+// package tzdata); the transitions there cover 1901..2037, later instants keep the last offset.
+// toTimeZone only accepts UTC, because a DateTime type does not carry a zone in this engine.
+#include <algorithm>
 #include <array>
 #include <cctype>
+#include <fstream>
+#include <map>
+#include <mutex>
 #include <optional>
 
 #include "common/error.h"
@@ -28,13 +34,106 @@ constexpr std::array<const char*, 12> kMonthNames = {"January", "February", "Mar
                                                      "July",    "August",   "September", "October", "November", "December"};
 constexpr std::array<const char*, 7> kWeekdayNames = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
 
+// A named zone from the tz database: the UTC offset in effect at any instant.
+class TimeZone {
+ public:
+  /// The zone `name`, loaded once per process; throws kBadRequest for unknown or malformed names.
+  static std::shared_ptr<const TimeZone> get(std::string_view name) {
+    static std::mutex mutex;
+    static std::map<std::string, std::shared_ptr<const TimeZone>, std::less<>> zones;  // guarded by mutex
+    std::lock_guard<std::mutex> lock(mutex);
+    if (auto it = zones.find(name); it != zones.end()) return it->second;
+    auto zone = std::make_shared<const TimeZone>(load(name));
+    zones.emplace(std::string(name), zone);
+    return zone;
+  }
+
+  int64_t offsetAt(int64_t utc) const {
+    auto it = std::upper_bound(transitions_.begin(), transitions_.end(), utc);
+    return it == transitions_.begin() ? initial_offset_ : offsets_[static_cast<size_t>(it - transitions_.begin() - 1)];
+  }
+  /// The UTC instant of a local wall-clock time (the earlier one when the clock was set back).
+  int64_t utcOf(int64_t local) const {
+    const int64_t guess = local - offsetAt(local);
+    const int64_t earlier = local - offsetAt(guess - 86400);
+    return offsetAt(earlier) + earlier == local ? earlier : local - offsetAt(guess);
+  }
+
+ private:
+  static bool validName(std::string_view name) {
+    if (name.empty() || name.size() > 128 || name.front() == '/' || name.find("..") != std::string_view::npos) return false;
+    for (char c : name) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '_' && c != '-' && c != '+') return false;
+    }
+    return true;
+  }
+  static uint64_t bigEndian(const std::string& data, size_t at, size_t bytes) {
+    uint64_t value = 0;
+    for (size_t i = 0; i < bytes; ++i) value = value << 8 | static_cast<unsigned char>(data[at + i]);
+    return value;
+  }
+  // TZif (RFC 8536): the version 2+ block with 64-bit transition times when present.
+  static TimeZone load(std::string_view name) {
+    const std::string message = "Unknown time zone '" + std::string(name) + "'";
+    if (!validName(name)) throwBadRequest(message);
+    std::ifstream file("/usr/share/zoneinfo/" + std::string(name), std::ios::binary);
+    const std::string data((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    if (data.size() < 44 || data.compare(0, 4, "TZif") != 0) throwBadRequest(message);
+    auto counts = [&](size_t header) {
+      std::array<uint64_t, 6> c{};
+      for (size_t i = 0; i < 6; ++i) c[i] = bigEndian(data, header + 20 + 4 * i, 4);
+      return c;  // isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt
+    };
+    size_t header = 0;
+    size_t time_size = 4;
+    std::array<uint64_t, 6> c = counts(0);
+    if (data[4] >= '2') {  // skip the 32-bit block
+      header = 44 + c[3] * 4 + c[3] + c[4] * 6 + c[5] + c[2] * 8 + c[1] + c[0];
+      if (data.size() < header + 44 || data.compare(header, 4, "TZif") != 0) throwBadRequest(message);
+      c = counts(header);
+      time_size = 8;
+    }
+    const size_t times = header + 44, indexes = times + c[3] * time_size, types = indexes + c[3];
+    if (data.size() < types + c[4] * 6 || c[4] == 0) throwBadRequest(message);
+    TimeZone zone;
+    auto typeOffset = [&](size_t type) { return static_cast<int64_t>(static_cast<int32_t>(bigEndian(data, types + type * 6, 4))); };
+    zone.initial_offset_ = typeOffset(0);
+    for (size_t i = 0; i < c[3]; ++i) {
+      const uint64_t raw = bigEndian(data, times + i * time_size, time_size);
+      zone.transitions_.push_back(time_size == 8 ? static_cast<int64_t>(raw) : static_cast<int64_t>(static_cast<int32_t>(raw)));
+      const size_t type = static_cast<unsigned char>(data[indexes + i]);
+      if (type >= c[4]) throwBadRequest(message);
+      zone.offsets_.push_back(typeOffset(type));
+    }
+    return zone;
+  }
+
+  std::vector<int64_t> transitions_;  // ascending UTC instants
+  std::vector<int64_t> offsets_;      // offset from each transition on
+  int64_t initial_offset_ = 0;
+};
+
+bool isUtcName(std::string_view zone) {
+  return zone == "UTC" || zone == "Etc/UTC" || zone == "GMT" || zone == "Etc/GMT" || zone == "UTC0" || zone == "Zulu";
+}
+
+// The zone named by constant argument `index`, or nullptr for UTC (and when absent).
+std::shared_ptr<const TimeZone> zoneArgument(std::string_view function, std::span<const ArgumentInfo> args, size_t index) {
+  if (args.size() <= index) return nullptr;
+  if (!args[index].type.isStringLike() || !args[index].constant) {
+    throwBadRequest("Argument " + std::to_string(index + 1) + " of function " + std::string(function) + " must be a constant time zone name");
+  }
+  const std::string_view zone = asString(*args[index].constant).at(0);
+  return isUtcName(zone) ? nullptr : TimeZone::get(zone);
+}
+
 void requireUtc(std::string_view function, std::span<const ArgumentInfo> args, size_t index) {
   if (args.size() <= index) return;
   if (!args[index].type.isStringLike() || !args[index].constant) {
     throwBadRequest("Argument " + std::to_string(index + 1) + " of function " + std::string(function) + " must be a constant time zone name");
   }
   const std::string_view zone = asString(*args[index].constant).at(0);
-  if (zone != "UTC" && zone != "Etc/UTC" && zone != "GMT" && zone != "Etc/GMT" && zone != "UTC0" && zone != "Zulu") {
+  if (!isUtcName(zone)) {
     throwBadRequest("Time zone '" + std::string(zone) + "' of function " + std::string(function) +
                     " is not supported: this engine stores DateTime in UTC only");
   }
@@ -90,8 +189,8 @@ void validateFormat(std::string_view format) {
   }
 }
 
-void formatWith(std::string_view format, int64_t seconds, std::string& out) {
-  const Broken t = breakDown(seconds);
+void formatWith(std::string_view format, int64_t seconds, int64_t offset, std::string& out) {
+  const Broken t = breakDown(seconds + offset);
   const int hour12 = t.hour % 12 == 0 ? 12 : t.hour % 12;
   for (size_t i = 0; i < format.size(); ++i) {
     const char c = format[i];
@@ -157,7 +256,11 @@ void formatWith(std::string_view format, int64_t seconds, std::string& out) {
       case 'w': pad(out, isoWeekday(t.days) % 7, 1); break;
       case 'y': pad(out, t.date.year % 100, 2); break;
       case 'Y': pad(out, t.date.year, 4); break;
-      case 'z': out.append("+0000"); break;
+      case 'z':
+        out.push_back(offset < 0 ? '-' : '+');
+        pad(out, (offset < 0 ? -offset : offset) / 3600, 2);
+        pad(out, (offset < 0 ? -offset : offset) / 60 % 60, 2);
+        break;
       case '%': out.push_back('%'); break;
       default: break;
     }
@@ -171,10 +274,10 @@ FunctionDefinition formatDateTime() {
     const TypeId source = args[0].type.id();
     if (source != TypeId::kDateTime && source != TypeId::kDate) throwIllegalArgument("formatDateTime", 0, args[0].type);
     if (!args[1].type.isStringLike() || !args[1].constant) throwBadRequest("Argument 2 of function formatDateTime must be a constant format string");
-    requireUtc("formatDateTime", args, 2);
+    const std::shared_ptr<const TimeZone> zone = zoneArgument("formatDateTime", args, 2);
     const std::string format(asString(*args[1].constant).at(0));
     validateFormat(format);
-    return ResolvedFunction{kStringType, [format](std::span<const Datum> call, size_t rows) {
+    return ResolvedFunction{kStringType, [format, zone](std::span<const Datum> call, size_t rows) {
                               const Datum seconds = castDatum(call[0], DataType(TypeId::kInt64));
                               const size_t n = seconds.is_constant ? 1 : rows;
                               const int64_t* values = valuesOf<int64_t>(seconds);
@@ -184,7 +287,9 @@ FunctionDefinition formatDateTime() {
                               std::string buffer;
                               for (size_t i = 0; i < n; ++i) {
                                 buffer.clear();
-                                formatWith(format, date ? values[i] * kDay : values[i], buffer);
+                                // A Date is a calendar day, not an instant: it is never shifted by a zone.
+                                const int64_t instant = date ? values[i] * kDay : values[i];
+                                formatWith(format, instant, zone && !date ? zone->offsetAt(instant) : 0, buffer);
                                 out->push(buffer);
                               }
                               return Datum{out, seconds.is_constant};
@@ -199,8 +304,10 @@ class BestEffortParser {
  public:
   explicit BestEffortParser(std::string_view text) : text_(text) {}
 
-  /// Seconds since the epoch, or nullopt when the text is not a date and time.
-  std::optional<int64_t> parse() {
+  /// Seconds since the epoch, or nullopt when the text is not a date and time. Without an
+  /// explicit offset in the text, the wall-clock time is read in `zone` (UTC when null).
+  std::optional<int64_t> parse(const TimeZone* zone = nullptr) {
+    zone_ = zone;
     while (!text_.empty() && std::isspace(static_cast<unsigned char>(text_.front()))) text_.remove_prefix(1);
     while (!text_.empty() && std::isspace(static_cast<unsigned char>(text_.back()))) text_.remove_suffix(1);
     if (text_.empty()) return std::nullopt;
@@ -426,7 +533,9 @@ class BestEffortParser {
       hour_ = hour_ % 12 + (meridiem_ == 2 ? 12 : 0);
     }
     if (hour_ > 23 || minute_ > 59 || second_ > 60) return std::nullopt;
-    return days * kDay + hour_ * 3600 + minute_ * 60 + second_ - offset_.value_or(0);
+    const int64_t local = days * kDay + hour_ * 3600 + minute_ * 60 + second_;
+    if (offset_) return local - *offset_;
+    return zone_ ? zone_->utcOf(local) : local;
   }
 
   std::string_view text_;
@@ -435,6 +544,7 @@ class BestEffortParser {
   int meridiem_ = 0;  // 1 AM, 2 PM
   bool has_date_ = false, has_time_ = false;
   std::optional<int> offset_;
+  const TimeZone* zone_ = nullptr;
 };
 
 FunctionDefinition parseBestEffort(const char* name, ParseFailure on_failure) {
@@ -442,15 +552,15 @@ FunctionDefinition parseBestEffort(const char* name, ParseFailure on_failure) {
   definition.resolve = [name, on_failure](std::span<const ArgumentInfo> args, const FunctionContext&) {
     checkArgumentCount(name, args, 1, 2);
     if (!args[0].type.isStringLike()) throwIllegalArgument(name, 0, args[0].type);
-    requireUtc(name, args, 1);
+    const std::shared_ptr<const TimeZone> zone = zoneArgument(name, args, 1);
     const DataType result = on_failure == ParseFailure::kNull ? DataType::nullable(kDateTimeType) : kDateTimeType;
-    return ResolvedFunction{result, [on_failure, result](std::span<const Datum> call, size_t rows) -> Datum {
+    return ResolvedFunction{result, [on_failure, result, zone](std::span<const Datum> call, size_t rows) -> Datum {
                               const auto& in = asString(*call[0].column);
                               const size_t n = call[0].is_constant ? 1 : rows;
                               std::vector<uint32_t> values(n);
                               std::vector<uint8_t> nulls(on_failure == ParseFailure::kNull ? n : 0);
                               for (size_t i = 0; i < n; ++i) {
-                                const std::optional<int64_t> seconds = BestEffortParser(in.at(i)).parse();
+                                const std::optional<int64_t> seconds = BestEffortParser(in.at(i)).parse(zone.get());
                                 if (seconds && *seconds >= 0 && *seconds <= UINT32_MAX) {
                                   values[i] = static_cast<uint32_t>(*seconds);
                                   continue;
