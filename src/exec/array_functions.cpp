@@ -183,9 +183,9 @@ std::unordered_map<std::string, HigherOrderFunction> makeHigherOrderFunctions() 
                                  for (size_t row = 0; row < array.size(); ++row) {
                                    const uint64_t begin = rowBegin(array, row), end = rowEnd(array, row);
                                    uint32_t value = 0;
-                                   if (kind == 0) value = std::any_of(&truth[0] + begin, &truth[0] + end, [](uint8_t t) { return t != 0; });
-                                   if (kind == 1) value = std::all_of(&truth[0] + begin, &truth[0] + end, [](uint8_t t) { return t != 0; });
-                                   if (kind == 2) value = static_cast<uint32_t>(std::count_if(&truth[0] + begin, &truth[0] + end, [](uint8_t t) { return t != 0; }));
+                                   if (kind == 0) value = std::any_of(truth.data() + begin, truth.data() + end, [](uint8_t t) { return t != 0; });
+                                   if (kind == 1) value = std::all_of(truth.data() + begin, truth.data() + end, [](uint8_t t) { return t != 0; });
+                                   if (kind == 2) value = static_cast<uint32_t>(std::count_if(truth.data() + begin, truth.data() + end, [](uint8_t t) { return t != 0; }));
                                    if (kind == 3) {
                                      for (uint64_t i = begin; i < end && !value; ++i) value = truth[i] ? static_cast<uint32_t>(i - begin + 1) : 0;
                                    }

@@ -161,6 +161,7 @@ uint64_t intHash64(uint64_t x) {
 // Hashes of one argument for n rows.
 std::vector<uint64_t> hashArgument(const Datum& arg, size_t n) {
   std::vector<uint64_t> hashes(n);
+  if (n == 0) return hashes;
   const size_t count = arg.is_constant ? 1 : n;
   if (arg.type().isStringLike()) {
     const auto& strings = asString(*arg.column);
