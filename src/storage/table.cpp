@@ -662,6 +662,7 @@ bool Table::flushDue() const {
 void Table::backgroundLoop() {
   const auto tick = std::min<std::chrono::milliseconds>(std::chrono::milliseconds(100), options_.wal_sync_interval);
   auto last_sync = std::chrono::steady_clock::now();
+  std::string last_background_error;
   std::unique_lock lock(mutex_);
   while (!stop_background_) {
     wake_background_.wait_for(lock, tick);
@@ -680,8 +681,13 @@ void Table::backgroundLoop() {
       } else {
         mergeOnce();
       }
-    } catch (const std::exception&) {
-      // guardIo has recorded and reported it; the table is read-only now.
+    } catch (const std::exception& error) {
+      // A storage failure was recorded and reported by guardIo (the table is read-only now). Anything
+      // else (a part unreadable for a merge, a TTL hook that threw) is reported once per message.
+      if (failure().empty() && error.what() != last_background_error) {
+        last_background_error = error.what();
+        std::cerr << "perch: table '" << name_ << "': background merge failed: " << last_background_error << "\n";
+      }
     }
     lock.lock();
   }
