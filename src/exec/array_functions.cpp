@@ -2,7 +2,7 @@
 // arrayAll, arrayCount, arraySum, arrayAvg, arrayMin, arrayMax, arrayFirst, arrayFirstIndex,
 // arraySort, arrayReverseSort) and the plain ones (has, hasAny, hasAll, indexOf, arrayIntersect,
 // arrayElement, range, splitByChar, splitByString, arrayStringConcat, arrayDistinct, arrayReverse,
-// arrayConcat, arraySlice, arrayUniq, arrayEnumerate, emptyArray*).
+// arrayConcat, arraySlice, arrayUniq, arrayEnumerate, emptyArray*, empty/notEmpty of arrays).
 //
 // Values are compared through equality keys (appendValueKey) after both sides are converted to
 // their common type, which is how ClickHouse lets `has([1, 2], 1000)` or `has(arr, NULL)` work.
@@ -720,6 +720,24 @@ FunctionDefinition emptyArray(DataType element) {
   return definition;
 }
 
+// empty(arr) / notEmpty(arr): the string versions registered earlier keep handling strings.
+void extendForArrays(FunctionRegistry& registry, const char* name, bool want_empty) {
+  const FunctionDefinition* existing = registry.find(name);
+  if (!existing) return;
+  FunctionDefinition definition = *existing;
+  definition.resolve = [original = existing->resolve, want_empty](std::span<const ArgumentInfo> args, const FunctionContext& context) {
+    if (args.size() != 1 || !args[0].type.isArray()) return original(args, context);
+    return ResolvedFunction{kUInt8Type, [want_empty](std::span<const Datum> call, size_t rows) {
+                              const ColumnArray& array = asArray(*call[0].column);
+                              const size_t n = call[0].is_constant ? 1 : rows;
+                              std::vector<uint8_t> out(n);
+                              for (size_t row = 0; row < n; ++row) out[row] = (rowBegin(array, row) == rowEnd(array, row)) == want_empty;
+                              return Datum{std::make_shared<ColumnVector<uint8_t>>(kUInt8Type, std::move(out)), call[0].is_constant};
+                            }};
+  };
+  registry.add(name, std::move(definition));
+}
+
 }  // namespace
 
 void appendValueKey(const Column& column, size_t row, std::string& out) {
@@ -838,6 +856,8 @@ void registerArrayFunctions(FunctionRegistry& registry) {
                                      {"emptyArrayFloat64", TypeId::kFloat64}, {"emptyArrayDate", TypeId::kDate},
                                      {"emptyArrayDateTime", TypeId::kDateTime}};
   for (const auto& empty : kEmpty) registry.add(empty.name, emptyArray(DataType(empty.id)));
+  extendForArrays(registry, "empty", true);
+  extendForArrays(registry, "notEmpty", false);
 }
 
 }  // namespace perch
