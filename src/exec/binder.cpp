@@ -342,6 +342,9 @@ BoundExprPtr ExpressionBinder::bindHigherOrder(const Expr& expr, const BindScope
     const BindScope body_scope{&columns, scope.replacements, scope.clause};
     body = bind(*lambda->args[1], body_scope);
     body_type = body->type;
+    // Columns of Array(Nullable(Nothing)) cannot be built yet (src/types), so a body that is
+    // always NULL is refused instead of crashing.
+    if (isNothing(body_type)) throwBadRequest("The lambda of function " + name + " returns only NULL, which is not supported yet, at " + where(*lambda));
     collectColumns(*body, outer_size, captured);
   }
   DataType result_type;
