@@ -1,5 +1,6 @@
 // JSON functions with ClickHouse's JSONExtract* semantics: JSONHas, JSONLength, JSONExtractString,
-// JSONExtractInt/UInt/Float/Bool, JSONExtractRaw, JSONExtractArrayRaw and JSONExtractKeys.
+// JSONExtractInt/UInt/Float/Bool, JSONExtractRaw, JSONExtractArrayRaw, JSONExtractKeys and the typed
+// JSONExtract(json, path..., 'Type') for String, numbers, Bool, Nullable(T) and Array(T).
 //
 // Every argument after the document is one step of a path: a String selects an object member by
 // key, an integer selects the N-th element of an array or member of an object (1-based; negative
@@ -443,6 +444,112 @@ FunctionDefinition jsonFunction(const char* name, Extract extract) {
   return definition;
 }
 
+// JSONExtract(json, path..., 'Type'): the value converted to Type; a missing value or one of the
+// wrong kind gives the type's default, or NULL for Nullable types (also for JSON null).
+bool supportedTarget(const DataType& type) {
+  if (type.isNullable() || type.isArray()) return supportedTarget(type.nested());
+  return type.isStringLike() || type.isNumber() || type.id() == TypeId::kBool;
+}
+
+// Appends exactly one row to `out`; returns whether it holds a value taken from `element`.
+bool appendJsonValue(const JsonElement* element, const DataType& type, Column& out) {
+  if (type.isNullable()) {
+    auto& nullable = static_cast<ColumnNullable&>(out);
+    if (!element || element->kind == JsonKind::kNull) {
+      nullable.appendNull();
+      return false;
+    }
+    const bool ok = appendJsonValue(element, type.nested(), nullable.nested());
+    nullable.nullMap().push_back(!ok);
+    return ok;
+  }
+  if (type.isArray()) {
+    auto& array = static_cast<ColumnArray&>(out);
+    const bool ok = element && element->kind == JsonKind::kArray;
+    if (ok) {
+      JsonScanner::forEachChild(*element, [&](std::string_view, const JsonElement& child) {
+        appendJsonValue(&child, type.nested(), array.elements());
+        return true;
+      });
+    }
+    array.finishRow();
+    return ok;
+  }
+  if (type.isStringLike()) {
+    std::string value;
+    const bool ok = element && element->kind == JsonKind::kString;
+    if (ok) unescape(element->text, value);
+    static_cast<ColumnString&>(out).push(value);
+    return ok;
+  }
+  if (type.id() == TypeId::kBool) {
+    const bool ok = element && (element->kind == JsonKind::kBool || element->kind == JsonKind::kNumber);
+    const bool value = ok && (element->kind == JsonKind::kBool ? element->text == "true" : numberOf<double>(*element) != 0);
+    static_cast<ColumnVector<uint8_t>&>(out).data().push_back(value);
+    return ok;
+  }
+  return dispatchFixed(type, [&](auto tag) {
+    using T = decltype(tag);
+    T value{};
+    bool ok = false;
+    if (element && element->kind == JsonKind::kNumber) {
+      ok = parseJsonNumber(element->text, value);
+    } else if (element && element->kind == JsonKind::kString) {
+      std::string content;
+      unescape(element->text, content);
+      ok = parseJsonNumber(std::string_view(content), value);
+    } else if (element && element->kind == JsonKind::kBool && std::is_integral_v<T>) {
+      value = static_cast<T>(element->text == "true");
+      ok = true;
+    }
+    static_cast<ColumnVector<T>&>(out).data().push_back(ok ? value : T{});
+    return ok;
+  });
+}
+
+FunctionDefinition jsonExtract() {
+  FunctionDefinition definition;
+  definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
+    checkArgumentCount("JSONExtract", args, 2, 64);
+    if (!args[0].type.isStringLike()) throwIllegalArgument("JSONExtract", 0, args[0].type);
+    const ArgumentInfo& last = args.back();
+    if (!last.type.isStringLike() || !last.constant) throwBadRequest("The last argument of function JSONExtract must be a constant type name");
+    const DataType target = DataType::parse(asString(*last.constant).at(0));
+    if (!supportedTarget(target)) throwBadRequest("Function JSONExtract does not support type " + target.name() + " yet");
+    for (size_t i = 1; i + 1 < args.size(); ++i) {
+      if (!args[i].type.isStringLike() && !args[i].type.isInteger()) throwIllegalArgument("JSONExtract", i, args[i].type);
+    }
+    return ResolvedFunction{target, [target](std::span<const Datum> call, size_t rows) -> Datum {
+                              bool constant = true;
+                              std::vector<Datum> path;
+                              for (size_t i = 0; i + 1 < call.size(); ++i) {
+                                constant &= call[i].is_constant;
+                                if (i == 0) continue;
+                                path.push_back(call[i].type().isStringLike() ? call[i] : castDatum(call[i], DataType(TypeId::kInt64)));
+                              }
+                              const size_t n = constant ? 1 : rows;
+                              const auto& documents = asString(*call[0].column);
+                              auto out = makeEmptyColumn(target);
+                              std::vector<PathStep> steps(path.size());
+                              for (size_t row = 0; row < n; ++row) {
+                                for (size_t i = 0; i < path.size(); ++i) {
+                                  const size_t at = path[i].is_constant ? 0 : row;
+                                  steps[i].is_key = path[i].type().isStringLike();
+                                  if (steps[i].is_key) steps[i].key = asString(*path[i].column).at(at);
+                                  else steps[i].index = valuesOf<int64_t>(path[i])[at];
+                                }
+                                JsonElement element;
+                                JsonScanner scanner(documents.at(call[0].is_constant ? 0 : row));
+                                bool found = scanner.parseDocument(element);
+                                for (size_t i = 0; found && i < steps.size(); ++i) found = step(element, steps[i], element);
+                                appendJsonValue(found ? &element : nullptr, target, *out);
+                              }
+                              return Datum{out, constant};
+                            }};
+  };
+  return definition;
+}
+
 }  // namespace
 
 void registerJsonFunctions(FunctionRegistry& registry) {
@@ -456,6 +563,7 @@ void registerJsonFunctions(FunctionRegistry& registry) {
   registry.add("JSONExtractRaw", jsonFunction("JSONExtractRaw", Extract::kRaw));
   registry.add("JSONExtractArrayRaw", jsonFunction("JSONExtractArrayRaw", Extract::kArrayRaw));
   registry.add("JSONExtractKeys", jsonFunction("JSONExtractKeys", Extract::kKeys));
+  registry.add("JSONExtract", jsonExtract());
 }
 
 }  // namespace perch
