@@ -229,7 +229,7 @@ DataSource parseDataSource(std::string_view text, const std::filesystem::path& f
           source.engine != "AggregatingMergeTree" && source.engine != "SummingMergeTree" &&
           source.engine != "Null") {
         diagnostics.push_back({file, entry.line, "unknown engine '" + source.engine + "'"});
-      } else if (source.engine != "MergeTree") {
+      } else if (source.engine != "MergeTree" && source.engine != "ReplacingMergeTree") {
         diagnostics.push_back({file, entry.line, "engine '" + source.engine + "' runs as plain MergeTree for now", true});
       }
     } else if (key == "ENGINE_SORTING_KEY" || key == "ENGINE_PRIMARY_KEY") {

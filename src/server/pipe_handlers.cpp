@@ -188,11 +188,18 @@ HttpResponse Router::handleSql(HttpRequest& request) {
     }
   }
   if (query.empty()) throw Error(ErrorCode::kBadRequest, "missing query: pass the SQL in the q parameter");
+  const templating::Params params = sqlParams(request, principal);
+  // A query starting with `%` is a template (as in a pipe node), rendered with the request's
+  // parameters — after fixed_params were applied, and before any access check, which the rendered
+  // SQL still goes through like any other query.
+  if (const size_t first = query.find_first_not_of(" \t\r\n"); first != std::string::npos && query[first] == '%') {
+    const templating::Template tmpl = templating::Template::parse("%\n" + query.substr(first + 1), "q", "/v0/sql");
+    query = tmpl.render(params);
+  }
   std::string_view sql = query;
   const std::string_view format_name = takeFormatClause(sql);
   const OutputFormat format = requireFormat(format_name.empty() ? "json" : format_name);
 
-  const templating::Params params = sqlParams(request, principal);
   RequestCatalog catalog(workspace_, params, principal);
   if (request.hasQuery("pipeline")) {
     const project::Pipe* pipe = workspace_.pipe(request.queryValue("pipeline"));
