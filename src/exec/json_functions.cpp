@@ -8,8 +8,12 @@
 // wrong kind gives the type's default ('' / 0 / []); numbers written as strings ("42") are parsed,
 // floats are truncated towards zero for the integer functions, booleans convert to 0/1.
 //
+// JSONExtractString (and JSONExtract(..., 'String')) return non-string values as raw JSON, as
+// ClickHouse does since 21.11. Raw output is re-serialized like ClickHouse's: no whitespace,
+// strings re-escaped, floats in shortest form.
+//
 // The parser is a small validating recursive-descent scanner over the text: elements are spans
-// of the original document, so Raw returns the element as written, minus whitespace outside strings.
+// of the original document, decoded only when a function needs their value.
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -245,21 +249,95 @@ void unescape(std::string_view token, std::string& out) {
   }
 }
 
-// The element as written without whitespace outside strings.
-void minify(std::string_view text, std::string& out) {
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      out.push_back(c);
-      if (c == '\\') out.push_back(text[++i]);
-      else if (c == '"') in_string = false;
-      continue;
+void appendEscaped(std::string_view value, std::string& out) {
+  out.push_back('"');
+  for (size_t i = 0; i < value.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(value[i]);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '/': out += "\\/"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20 || c == 0x7F) {
+          static constexpr char kHex[] = "0123456789ABCDEF";
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 15]);
+        } else if (c == 0xE2 && i + 2 < value.size() && static_cast<unsigned char>(value[i + 1]) == 0x80 &&
+                   (static_cast<unsigned char>(value[i + 2]) == 0xA8 || static_cast<unsigned char>(value[i + 2]) == 0xA9)) {
+          out += static_cast<unsigned char>(value[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
+          i += 2;
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
     }
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
-    if (c == '"') in_string = true;
-    out.push_back(c);
   }
+  out.push_back('"');
+}
+
+// The element re-serialized as ClickHouse's JSONExtractRaw does: no whitespace, strings
+// re-escaped ('/' as "\/"), integers as written, other numbers in shortest Float64 form (200.0 -> 200).
+void serialize(const JsonElement& element, std::string& out) {
+  switch (element.kind) {
+    case JsonKind::kNull:
+    case JsonKind::kBool: out.append(element.text); return;
+    case JsonKind::kNumber: {
+      int64_t signed_value = 0;
+      uint64_t unsigned_value = 0;
+      const char* begin = element.text.data();
+      const char* end = begin + element.text.size();
+      if (auto [p, e] = std::from_chars(begin, end, signed_value); e == std::errc() && p == end) {
+        out += std::to_string(signed_value);
+      } else if (auto [q, f] = std::from_chars(begin, end, unsigned_value); f == std::errc() && q == end) {
+        out += std::to_string(unsigned_value);
+      } else {
+        double value = 0;
+        std::from_chars(begin, end, value);
+        ColumnVector<double>(DataType(TypeId::kFloat64), std::vector<double>{value}).formatText(0, out);
+      }
+      return;
+    }
+    case JsonKind::kString: {
+      std::string value;
+      unescape(element.text, value);
+      appendEscaped(value, out);
+      return;
+    }
+    case JsonKind::kArray:
+    case JsonKind::kObject: {
+      const bool object = element.kind == JsonKind::kObject;
+      out.push_back(object ? '{' : '[');
+      bool first = true;
+      std::string key;
+      JsonScanner::forEachChild(element, [&](std::string_view raw_key, const JsonElement& child) {
+        if (!first) out.push_back(',');
+        first = false;
+        if (object) {
+          key.clear();
+          unescape(raw_key, key);
+          appendEscaped(key, out);
+          out.push_back(':');
+        }
+        serialize(child, out);
+        return true;
+      });
+      out.push_back(object ? '}' : ']');
+      return;
+    }
+  }
+}
+
+// JSONExtractString: a string's value; any other value but null as its raw JSON (ClickHouse 21.11+).
+bool extractString(const JsonElement& element, std::string& out) {
+  if (element.kind == JsonKind::kNull) return false;
+  if (element.kind == JsonKind::kString) unescape(element.text, out);
+  else serialize(element, out);
+  return true;
 }
 
 // One path step for one row.
@@ -412,11 +490,11 @@ FunctionDefinition jsonFunction(const char* name, Extract extract) {
                                     break;
                                   }
                                   case Extract::kString:
-                                    if (found && element.kind == JsonKind::kString) unescape(element.text, buffer);
+                                    if (found) extractString(element, buffer);
                                     static_cast<ColumnString&>(*out).push(buffer);
                                     break;
                                   case Extract::kRaw:
-                                    if (found) minify(element.text, buffer);
+                                    if (found) serialize(element, buffer);
                                     static_cast<ColumnString&>(*out).push(buffer);
                                     break;
                                   case Extract::kArrayRaw:
@@ -428,7 +506,7 @@ FunctionDefinition jsonFunction(const char* name, Extract extract) {
                                       JsonScanner::forEachChild(element, [&](std::string_view key, const JsonElement& child) {
                                         buffer.clear();
                                         if (extract == Extract::kKeys) unescape(key, buffer);
-                                        else minify(child.text, buffer);
+                                        else serialize(child, buffer);
                                         elements.push(buffer);
                                         return true;
                                       });
@@ -477,8 +555,7 @@ bool appendJsonValue(const JsonElement* element, const DataType& type, Column& o
   }
   if (type.isStringLike()) {
     std::string value;
-    const bool ok = element && element->kind == JsonKind::kString;
-    if (ok) unescape(element->text, value);
+    const bool ok = element && extractString(*element, value);
     static_cast<ColumnString&>(out).push(value);
     return ok;
   }
