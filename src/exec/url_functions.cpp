@@ -1,7 +1,8 @@
 // URL functions with ClickHouse's simplified (non-RFC) parsing: protocol, domain,
 // domainWithoutWWW, topLevelDomain, path, pathFull, queryString, fragment,
 // queryStringAndFragment, extractURLParameter(s), extractURLParameterNames, cutWWW,
-// cutQueryString, cutFragment, cutQueryStringAndFragment. A part that is not present gives ''.
+// cutQueryString, cutFragment, cutQueryStringAndFragment, decodeURLComponent, encodeURLComponent.
+// A part that is not present gives ''.
 //
 // The host follows current ClickHouse: the scheme is optional (`example.com/p` has host
 // example.com), user info before '@' and the port are dropped, and a host without a dot is not a
@@ -156,6 +157,47 @@ std::string_view parameterValue(std::string_view url, std::string_view name) {
   }
 }
 
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// %XX sequences decoded; '+' and malformed sequences stay as they are.
+std::string decodeComponent(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '%' && i + 2 < value.size()) {
+      const int high = hexValue(value[i + 1]), low = hexValue(value[i + 2]);
+      if (high >= 0 && low >= 0) {
+        out.push_back(static_cast<char>(high * 16 + low));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(value[i]);
+  }
+  return out;
+}
+
+// Everything but the RFC 3986 unreserved characters as %XX.
+std::string encodeComponent(std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : value) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[static_cast<unsigned char>(c) >> 4]);
+      out.push_back(kHex[static_cast<unsigned char>(c) & 15]);
+    }
+  }
+  return out;
+}
+
 std::string cutRange(std::string_view url, size_t begin, size_t end) {
   std::string out(url.substr(0, begin));
   if (end != std::string_view::npos) out.append(url.substr(end));
@@ -258,6 +300,8 @@ void registerUrlFunctions(FunctionRegistry& registry) {
   registry.add("cutQueryStringAndFragment", urlPart("cutQueryStringAndFragment", [](std::string_view url) {
                  return std::string(url.substr(0, parametersStart(url)));
                }));
+  registry.add("decodeURLComponent", urlPart("decodeURLComponent", [](std::string_view value) { return decodeComponent(value); }));
+  registry.add("encodeURLComponent", urlPart("encodeURLComponent", [](std::string_view value) { return encodeComponent(value); }));
   registry.add("extractURLParameter", extractURLParameter());
   registry.add("extractURLParameters", parameterList("extractURLParameters", false));
   registry.add("extractURLParameterNames", parameterList("extractURLParameterNames", true));
