@@ -1,13 +1,15 @@
 // URL functions with ClickHouse's simplified (non-RFC) parsing: protocol, domain,
 // domainWithoutWWW, topLevelDomain, path, pathFull, queryString, fragment,
 // queryStringAndFragment, extractURLParameter(s), extractURLParameterNames, cutWWW,
-// cutQueryString, cutFragment, cutQueryStringAndFragment, decodeURLComponent, encodeURLComponent.
+// cutQueryString, cutFragment, cutQueryStringAndFragment, firstSignificantSubdomain,
+// cutToFirstSignificantSubdomain, decodeURLComponent, encodeURLComponent.
 // A part that is not present gives ''.
 //
 // The host follows current ClickHouse: the scheme is optional (`example.com/p` has host
 // example.com), user info before '@' and the port are dropped, and a host without a dot is not a
 // host.
 #include <cctype>
+#include <vector>
 
 #include "common/error.h"
 #include "exec/function_registry.h"
@@ -157,6 +159,25 @@ std::string_view parameterValue(std::string_view url, std::string_view name) {
   }
 }
 
+// The index (in the host's dot-separated labels) of ClickHouse's "first significant subdomain":
+// the second-level label, or the third-level one when the second is com, net, org or co.
+std::string_view significantTail(std::string_view host, bool label_only) {
+  std::vector<std::string_view> labels;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = host.find('.', start);
+    labels.push_back(host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  if (labels.size() < 2) return {};
+  size_t index = labels.size() - 2;
+  const std::string_view second = labels[index];
+  if (labels.size() >= 3 && (second == "com" || second == "net" || second == "org" || second == "co")) --index;
+  if (label_only) return labels[index];
+  return host.substr(static_cast<size_t>(labels[index].data() - host.data()));
+}
+
 int hexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -299,6 +320,12 @@ void registerUrlFunctions(FunctionRegistry& registry) {
   registry.add("cutFragment", urlPart("cutFragment", [](std::string_view url) { return std::string(url.substr(0, url.find('#'))); }));
   registry.add("cutQueryStringAndFragment", urlPart("cutQueryStringAndFragment", [](std::string_view url) {
                  return std::string(url.substr(0, parametersStart(url)));
+               }));
+  registry.add("firstSignificantSubdomain", urlPart("firstSignificantSubdomain", [](std::string_view url) {
+                 return std::string(significantTail(urlHost(url), true));
+               }));
+  registry.add("cutToFirstSignificantSubdomain", urlPart("cutToFirstSignificantSubdomain", [](std::string_view url) {
+                 return std::string(significantTail(urlHost(url), false));
                }));
   registry.add("decodeURLComponent", urlPart("decodeURLComponent", [](std::string_view value) { return decodeComponent(value); }));
   registry.add("encodeURLComponent", urlPart("encodeURLComponent", [](std::string_view value) { return encodeComponent(value); }));
