@@ -13,6 +13,7 @@ PACKAGES=(
   zlib1g-dev            # gzip request/response bodies, CRCs
   liblz4-dev libzstd-dev  # compressed column blocks in parts
   libre2-dev            # regular expressions in SQL (match, extract, replaceRegexp*), as ClickHouse
+  tzdata                # named time zones in SQL (formatDateTime(t, f, 'Europe/Berlin')), /usr/share/zoneinfo
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev   # libFuzzer targets (tests/fuzz)
   # tests and demo
