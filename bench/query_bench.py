@@ -166,7 +166,7 @@ def main():
     finally:
         perch.stop()
 
-    print(f"median of {args.repetitions} hot runs, client wall time through HTTP (ms); engine = the server's own elapsed")
+    print(f"median of {args.repetitions} hot runs, client wall time through HTTP (ms); engine = the server's own elapsed (last run)")
     print(f"{'query':<24} {'kind':<8} | {'Perch':>8} {'CH':>8} {'ratio':>6} | {'engine P':>8} {'engine CH':>9} | "
           f"{'P rows_read':>11} | result")
     ratios = []
