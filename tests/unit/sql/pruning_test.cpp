@@ -9,11 +9,13 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 
 #include "exec/query.h"
 #include "query_fixture.h"
+#include "storage/part.h"
 #include "types/date_time.h"
 
 namespace perch {
@@ -368,6 +370,52 @@ TEST_F(TenantTable, ReadsOnlyTheNeededColumns) {
   EXPECT_EQ(narrow.rows_read, wide.rows_read);
   // organization_id + some_number vs. two more string columns.
   EXPECT_LT(narrow.bytes_read * 3 / 2, wide.bytes_read) << narrow.bytes_read << " vs " << wide.bytes_read;
+}
+
+// ---- a flipped byte fails the query that reads it ----
+
+TEST(CorruptPart, FailsTheQueryThatReadsTheBlockNamingThePart) {
+  ScratchDirectory dir;
+  TableSchema schema{{{"key", DataType::parse("String")}, {"value", DataType::parse("Int64")}}};
+  std::filesystem::path part_file;
+  {
+    Table table("c", schema, durableOptions(dir.path(), {"key"}, 4));
+    auto key = std::make_shared<ColumnString>(schema.columns[0].type);
+    auto value = std::make_shared<ColumnVector<int64_t>>(schema.columns[1].type);
+    for (int i = 0; i < 12; ++i) {
+      key->push("k" + std::to_string(i % 3));
+      value->data().push_back(i);
+    }
+    Batch rows;
+    rows.rows = 12;
+    rows.columns = {key, value};
+    table.append(std::move(rows), Durability::kWritten);
+    table.flush();
+    part_file = table.snapshot()->parts().at(0)->path();
+    // Flip a byte inside the first block of `value` (column 1, granule 0).
+    const storage::BlockLocation block = table.snapshot()->parts().at(0)->index().blocks[1][0];
+    std::fstream file(part_file, std::ios::binary | std::ios::in | std::ios::out);
+    const std::streamoff position = static_cast<std::streamoff>(block.offset + 13 + block.compressed_size / 2);
+    file.seekg(position);
+    const char byte = static_cast<char>(file.get());
+    file.seekp(position);
+    file.put(static_cast<char>(byte ^ 0x08));
+  }
+  auto table = std::make_shared<Table>("c", schema, durableOptions(dir.path(), {"key"}, 4));  // reopened: nothing cached
+  TablesCatalog catalog;
+  catalog.add("c", table);
+  try {
+    executeQuery("SELECT sum(value) FROM c", catalog, queryOptions(2));
+    FAIL() << "expected the corrupt block to fail the query";
+  } catch (const Error& error) {
+    const std::string message = error.what();
+    EXPECT_EQ(error.code(), ErrorCode::kInternal);
+    EXPECT_NE(message.find(part_file.string()), std::string::npos) << message;
+    EXPECT_NE(message.find("checksum mismatch"), std::string::npos) << message;
+  }
+  // Queries that do not read the broken block still answer.
+  EXPECT_EQ(rowsOf(executeQuery("SELECT count() FROM c", catalog, queryOptions(1))), std::vector<std::string>{"12"});
+  EXPECT_EQ(rowsOf(executeQuery("SELECT count() FROM c WHERE key = 'k2'", catalog, queryOptions(1))), std::vector<std::string>{"4"});
 }
 
 // ---- FINAL ----
