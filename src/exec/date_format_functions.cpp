@@ -4,15 +4,11 @@
 // RFC 1123, AM/PM), plus toTimeZone for the one zone this engine has (UTC).
 //
 // DateTime values are UTC instants. formatDateTime and parseDateTimeBestEffort take an optional
-// named zone ('Europe/Berlin'), read from the system tz database (/usr/share/zoneinfo, Debian
-// package tzdata); the transitions there cover 1901..2037, later instants keep the last offset.
+// named zone (time_zone.h: the system tz database, Debian package tzdata).
 // toTimeZone only accepts UTC, because a DateTime type does not carry a zone in this engine.
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <fstream>
-#include <map>
-#include <mutex>
 #include <optional>
 
 #include "common/error.h"
@@ -20,6 +16,7 @@
 #include "exec/function_registry.h"
 #include "exec/kernel_loops.h"
 #include "exec/type_rules.h"
+#include "exec/time_zone.h"
 #include "types/date_time.h"
 
 namespace perch {
@@ -33,85 +30,6 @@ constexpr int64_t kDay = 86400;
 constexpr std::array<const char*, 12> kMonthNames = {"January", "February", "March",     "April",   "May",      "June",
                                                      "July",    "August",   "September", "October", "November", "December"};
 constexpr std::array<const char*, 7> kWeekdayNames = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
-
-// A named zone from the tz database: the UTC offset in effect at any instant.
-class TimeZone {
- public:
-  /// The zone `name`, loaded once per process; throws kBadRequest for unknown or malformed names.
-  static std::shared_ptr<const TimeZone> get(std::string_view name) {
-    static std::mutex mutex;
-    static std::map<std::string, std::shared_ptr<const TimeZone>, std::less<>> zones;  // guarded by mutex
-    std::lock_guard<std::mutex> lock(mutex);
-    if (auto it = zones.find(name); it != zones.end()) return it->second;
-    auto zone = std::make_shared<const TimeZone>(load(name));
-    zones.emplace(std::string(name), zone);
-    return zone;
-  }
-
-  int64_t offsetAt(int64_t utc) const {
-    auto it = std::upper_bound(transitions_.begin(), transitions_.end(), utc);
-    return it == transitions_.begin() ? initial_offset_ : offsets_[static_cast<size_t>(it - transitions_.begin() - 1)];
-  }
-  /// The UTC instant of a local wall-clock time (the earlier one when the clock was set back).
-  int64_t utcOf(int64_t local) const {
-    const int64_t guess = local - offsetAt(local);
-    const int64_t earlier = local - offsetAt(guess - 86400);
-    return offsetAt(earlier) + earlier == local ? earlier : local - offsetAt(guess);
-  }
-
- private:
-  static bool validName(std::string_view name) {
-    if (name.empty() || name.size() > 128 || name.front() == '/' || name.find("..") != std::string_view::npos) return false;
-    for (char c : name) {
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '_' && c != '-' && c != '+') return false;
-    }
-    return true;
-  }
-  static uint64_t bigEndian(const std::string& data, size_t at, size_t bytes) {
-    uint64_t value = 0;
-    for (size_t i = 0; i < bytes; ++i) value = value << 8 | static_cast<unsigned char>(data[at + i]);
-    return value;
-  }
-  // TZif (RFC 8536): the version 2+ block with 64-bit transition times when present.
-  static TimeZone load(std::string_view name) {
-    const std::string message = "Unknown time zone '" + std::string(name) + "'";
-    if (!validName(name)) throwBadRequest(message);
-    std::ifstream file("/usr/share/zoneinfo/" + std::string(name), std::ios::binary);
-    const std::string data((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    if (data.size() < 44 || data.compare(0, 4, "TZif") != 0) throwBadRequest(message);
-    auto counts = [&](size_t header) {
-      std::array<uint64_t, 6> c{};
-      for (size_t i = 0; i < 6; ++i) c[i] = bigEndian(data, header + 20 + 4 * i, 4);
-      return c;  // isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt
-    };
-    size_t header = 0;
-    size_t time_size = 4;
-    std::array<uint64_t, 6> c = counts(0);
-    if (data[4] >= '2') {  // skip the 32-bit block
-      header = 44 + c[3] * 4 + c[3] + c[4] * 6 + c[5] + c[2] * 8 + c[1] + c[0];
-      if (data.size() < header + 44 || data.compare(header, 4, "TZif") != 0) throwBadRequest(message);
-      c = counts(header);
-      time_size = 8;
-    }
-    const size_t times = header + 44, indexes = times + c[3] * time_size, types = indexes + c[3];
-    if (data.size() < types + c[4] * 6 || c[4] == 0) throwBadRequest(message);
-    TimeZone zone;
-    auto typeOffset = [&](size_t type) { return static_cast<int64_t>(static_cast<int32_t>(bigEndian(data, types + type * 6, 4))); };
-    zone.initial_offset_ = typeOffset(0);
-    for (size_t i = 0; i < c[3]; ++i) {
-      const uint64_t raw = bigEndian(data, times + i * time_size, time_size);
-      zone.transitions_.push_back(time_size == 8 ? static_cast<int64_t>(raw) : static_cast<int64_t>(static_cast<int32_t>(raw)));
-      const size_t type = static_cast<unsigned char>(data[indexes + i]);
-      if (type >= c[4]) throwBadRequest(message);
-      zone.offsets_.push_back(typeOffset(type));
-    }
-    return zone;
-  }
-
-  std::vector<int64_t> transitions_;  // ascending UTC instants
-  std::vector<int64_t> offsets_;      // offset from each transition on
-  int64_t initial_offset_ = 0;
-};
 
 bool isUtcName(std::string_view zone) {
   return zone == "UTC" || zone == "Etc/UTC" || zone == "GMT" || zone == "Etc/GMT" || zone == "UTC0" || zone == "Zulu";
