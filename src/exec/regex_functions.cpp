@@ -1,5 +1,5 @@
 // Regular-expression functions on RE2, as ClickHouse: match, extract, extractAll, countMatches,
-// replaceRegexpOne, replaceRegexpAll; and the plain-text replaceOne.
+// replaceRegexpOne, replaceRegexpAll, multiMatchAny; and the plain-text replaceOne and multiSearchAny.
 //
 // Patterns use RE2 syntax on UTF-8 text with `.` matching line breaks too (ClickHouse's
 // default; `(?-s)` turns that off). A constant pattern is compiled once at bind time; a pattern
@@ -9,6 +9,7 @@
 // '-')` is '-a-b-c-').
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <memory>
 #include <unordered_map>
 
@@ -261,6 +262,42 @@ FunctionDefinition replaceRegexp(const char* name, bool all) {
   return definition;
 }
 
+// multiSearchAny(haystack, [needles]) / multiMatchAny(haystack, [patterns]): 1 when any needle
+// occurs (any pattern matches); the array is a constant.
+FunctionDefinition multiAny(const char* name, bool regex) {
+  FunctionDefinition definition;
+  definition.resolve = [name, regex](std::span<const ArgumentInfo> args, const FunctionContext&) {
+    checkArgumentCount(name, args, 2, 2);
+    if (!args[0].type.isStringLike()) throwIllegalArgument(name, 0, args[0].type);
+    if (!args[1].type.isArray() || !args[1].type.nested().isStringLike()) throwIllegalArgument(name, 1, args[1].type);
+    if (!args[1].constant) throwBadRequest("Argument 2 of function " + std::string(name) + " must be a constant array of strings");
+    const auto& array = static_cast<const ColumnArray&>(*args[1].constant);
+    const auto& elements = asString(array.elements());
+    std::vector<std::string> needles;
+    for (size_t i = 0; i < elements.size(); ++i) needles.emplace_back(elements.at(i));
+    std::vector<RegexPtr> patterns;
+    if (regex) {
+      for (const auto& needle : needles) patterns.push_back(compile(needle));
+    }
+    return ResolvedFunction{kUInt8Type, [needles, patterns, regex](std::span<const Datum> call, size_t rows) {
+                              const auto& in = asString(*call[0].column);
+                              const size_t n = call[0].is_constant ? 1 : rows;
+                              std::vector<uint8_t> out(n);
+                              for (size_t row = 0; row < n; ++row) {
+                                const std::string_view value = in.at(row);
+                                if (regex) {
+                                  const re2::StringPiece text(value.data(), value.size());
+                                  out[row] = std::any_of(patterns.begin(), patterns.end(), [&](const RegexPtr& pattern) { return re2::RE2::PartialMatch(text, *pattern); });
+                                } else {
+                                  out[row] = std::any_of(needles.begin(), needles.end(), [&](const std::string& needle) { return value.find(needle) != std::string_view::npos; });
+                                }
+                              }
+                              return Datum{std::make_shared<ColumnVector<uint8_t>>(kUInt8Type, std::move(out)), call[0].is_constant};
+                            }};
+  };
+  return definition;
+}
+
 // replaceOne(haystack, needle, replacement): the first occurrence of a plain string.
 FunctionDefinition replaceOne() {
   FunctionDefinition definition;
@@ -296,6 +333,8 @@ void registerRegexFunctions(FunctionRegistry& registry) {
   registry.add("replaceRegexpAll", replaceRegexp("replaceRegexpAll", true));
   registry.alias("REGEXP_REPLACE", "replaceRegexpAll", true);
   registry.add("replaceOne", replaceOne());
+  registry.add("multiSearchAny", multiAny("multiSearchAny", false));
+  registry.add("multiMatchAny", multiAny("multiMatchAny", true));
 }
 
 }  // namespace perch
