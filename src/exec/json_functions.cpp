@@ -27,7 +27,7 @@ namespace perch {
 
 namespace {
 
-constexpr size_t kMaxDepth = 512;
+constexpr size_t kMaxDepth = 1024;  // as simdjson, which ClickHouse uses
 
 enum class JsonKind { kNull, kBool, kNumber, kString, kArray, kObject };
 
