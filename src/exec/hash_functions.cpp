@@ -3,8 +3,8 @@
 // ClickHouse's cityHash64 is Google's CityHash64 as of CityHash 1.0.2 (later CityHash releases
 // give different values). Strings hash their bytes; fixed-width values (integers, floats, Date,
 // DateTime) hash their bits zero-extended to 64 bits with intHash64 (so toInt8(-1) and
-// toUInt8(255) hash alike, as in ClickHouse); several arguments are combined left to right with
-// CityHash's Hash128to64.
+// toUInt8(255) hash alike, as in ClickHouse); arrays hash their length and elements; several
+// arguments are combined left to right with CityHash's Hash128to64.
 #include <cstring>
 
 #include "common/error.h"
@@ -185,22 +185,45 @@ std::vector<uint64_t> hashArgument(const Datum& arg, size_t n) {
   return hashes;
 }
 
+// Mixes argument `arg` into `result` (n rows) as ClickHouse does: the first argument's hash is the
+// start value, later ones are combined in. An array contributes the hash of its length and then
+// each element's hash, combined one by one into the running value.
+void mixArgument(const Datum& arg, size_t n, bool first, std::vector<uint64_t>& result) {
+  if (!arg.type().isArray()) {
+    const std::vector<uint64_t> hashes = hashArgument(arg, n);
+    for (size_t i = 0; i < n; ++i) result[i] = first ? hashes[i] : city::hash128to64(result[i], hashes[i]);
+    return;
+  }
+  const ColumnPtr full = materialize(arg, n);
+  const auto& array = static_cast<const ColumnArray&>(*full);
+  std::vector<uint64_t> elements(array.elements().size());
+  mixArgument(Datum::full(ColumnPtr(full, &array.elements())), elements.size(), true, elements);
+  uint64_t begin = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t end = array.offsets()[i];
+    const uint64_t length = intHash64(end - begin);
+    uint64_t h = first ? length : city::hash128to64(result[i], length);
+    for (uint64_t j = begin; j < end; ++j) h = city::hash128to64(h, elements[j]);
+    result[i] = h;
+    begin = end;
+  }
+}
+
 FunctionDefinition cityHash64() {
   FunctionDefinition definition;
   definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
     checkArgumentCount("cityHash64", args, 1, 64);
     for (size_t i = 0; i < args.size(); ++i) {
-      if (!args[i].type.isStringLike() && args[i].type.fixedWidth() == 0) throwIllegalArgument("cityHash64", i, args[i].type);
+      DataType type = args[i].type;
+      while (type.isArray()) type = type.nested();
+      if (!type.isStringLike() && type.fixedWidth() == 0) throwIllegalArgument("cityHash64", i, args[i].type);
     }
     return ResolvedFunction{kUInt64Type, [](std::span<const Datum> call, size_t rows) {
                               bool constant = true;
                               for (const auto& arg : call) constant &= arg.is_constant;
                               const size_t n = constant ? 1 : rows;
-                              std::vector<uint64_t> result = hashArgument(call[0], n);
-                              for (size_t a = 1; a < call.size(); ++a) {
-                                const std::vector<uint64_t> next = hashArgument(call[a], n);
-                                for (size_t i = 0; i < n; ++i) result[i] = city::hash128to64(result[i], next[i]);
-                              }
+                              std::vector<uint64_t> result(n);
+                              for (size_t a = 0; a < call.size(); ++a) mixArgument(call[a], n, a == 0, result);
                               return Datum{std::make_shared<ColumnVector<uint64_t>>(kUInt64Type, std::move(result)), constant};
                             }};
   };
