@@ -8,6 +8,7 @@
 #include "exec/cast.h"
 #include "exec/in_set.h"
 #include "exec/type_rules.h"
+#include "exec/window.h"
 #include "sql/lexer.h"
 #include "sql/parser.h"
 
@@ -57,6 +58,12 @@ std::string ExpressionBinder::where(const Expr& expr) const {
 }
 
 BoundExprPtr ExpressionBinder::bind(const Expr& expr, const BindScope& scope) {
+  if (scope.windows && expr.kind == ExprKind::kFunction && expr.window) {
+    if (auto it = scope.windows->find(columnName(expr)); it != scope.windows->end()) {
+      const ScopeColumn& column = (*scope.columns)[it->second];
+      return BoundExpr::makeColumn(it->second, column.type, column.name);
+    }
+  }
   if (scope.replacements && expr.kind != ExprKind::kLiteral) {
     const std::string name = columnName(expr);
     if (auto it = scope.replacements->find(name); it != scope.replacements->end()) {
@@ -168,7 +175,12 @@ ExprPtr ExpressionBinder::rewrite(const Expr& expr) const {
 }
 
 BoundExprPtr ExpressionBinder::bindFunction(const Expr& expr, const BindScope& scope) {
-  if (expr.window) throwBadRequest("Window functions are not supported yet (" + columnName(expr) + " at " + where(expr) + ")");
+  if (expr.window) {
+    throwBadRequest("Window function " + columnName(expr) + " is found in " + std::string(scope.clause) + " where it is not allowed, at " + where(expr));
+  }
+  if (isWindowOnlyFunctionName(expr.name)) {
+    throwBadRequest("Window function " + expr.name + " must be used with an OVER clause, at " + where(expr));
+  }
   if (isAggregateFunctionName(expr.name)) {
     throwBadRequest("Aggregate function " + columnName(expr) + " is found in " + std::string(scope.clause) +
                     " where it is not allowed, at " + where(expr));

@@ -42,6 +42,7 @@ struct BindScope {
   const std::vector<ScopeColumn>* columns = nullptr;
   const std::unordered_map<std::string, size_t>* replacements = nullptr;  // set after aggregation
   std::string_view clause = "SELECT";                                      // for messages
+  const std::unordered_map<std::string, size_t>* windows = nullptr;        // window function columns (window_planner.h)
 };
 
 class ExpressionBinder {

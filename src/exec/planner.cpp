@@ -17,6 +17,7 @@
 #include "exec/sort.h"
 #include "exec/type_rules.h"
 #include "exec/union_all.h"
+#include "exec/window_planner.h"
 #include "sql/lexer.h"
 #include "sql/parser.h"
 
@@ -52,6 +53,15 @@ void expandAliases(ExprPtr& expr, const AliasMap& aliases, std::vector<std::stri
   if (expr->kind != ExprKind::kFunction) return;
   if (expr->name == "lambda") return;  // lambda parameters shadow aliases; bodies are bound later
   for (auto& arg : expr->args) expandAliases(arg, aliases, expanding);
+  if (expr->window) {  // the spec is shared between copies: expand inside a new one
+    auto window = std::make_shared<WindowSpec>();
+    for (const auto& key : expr->window->partition_by) window->partition_by.push_back(key->clone());
+    for (const auto& element : expr->window->order_by) window->order_by.push_back(element.clone());
+    window->frame = expr->window->frame;
+    for (auto& key : window->partition_by) expandAliases(key, aliases, expanding);
+    for (auto& element : window->order_by) expandAliases(element.expr, aliases, expanding);
+    expr->window = std::move(window);
+  }
 }
 
 void collectIdentifiers(const Expr& expr, std::set<std::string>& out, bool& star) {
@@ -63,6 +73,10 @@ void collectIdentifiers(const Expr& expr, std::set<std::string>& out, bool& star
     case ExprKind::kAsterisk: star = true; return;
     case ExprKind::kFunction:
       for (const auto& arg : expr.args) collectIdentifiers(*arg, out, star);
+      if (expr.window) {
+        for (const auto& key : expr.window->partition_by) collectIdentifiers(*key, out, star);
+        for (const auto& element : expr.window->order_by) collectIdentifiers(*element.expr, out, star);
+      }
       return;
     default: return;
   }
@@ -79,6 +93,10 @@ void collectAggregates(const Expr& expr, std::vector<const Expr*>& out, bool ins
     return;
   }
   for (const auto& arg : expr.args) collectAggregates(*arg, out, inside_aggregate);
+  if (expr.window) {  // aggregates in a window definition: rank() OVER (ORDER BY count())
+    for (const auto& key : expr.window->partition_by) collectAggregates(*key, out, inside_aggregate);
+    for (const auto& element : expr.window->order_by) collectAggregates(*element.expr, out, inside_aggregate);
+  }
 }
 
 void markColumns(const BoundExpr& expr, std::vector<uint8_t>& used) {
@@ -560,7 +578,8 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
     op = std::make_unique<HashAggregate>(std::move(op), std::move(keys), std::move(calls), context_);
     scope_columns = std::move(output);
   }
-  const BindScope post_scope{&scope_columns, aggregating ? &replacements : nullptr, "SELECT"};
+  std::unordered_map<std::string, size_t> window_columns;
+  const BindScope post_scope{&scope_columns, aggregating ? &replacements : nullptr, "SELECT", &window_columns};
 
   if (query->having) {
     if (!aggregating) throwBadRequest("HAVING requires GROUP BY or an aggregate function" + text.note);
@@ -574,6 +593,20 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
       checkPredicateType(predicates.back()->type, "HAVING");
     }
     op = std::make_unique<Filter>(std::move(op), std::move(predicates), context_);
+  }
+
+  // Window functions, over the rows HAVING kept (window_planner.h).
+  {
+    std::vector<const Expr*> window_calls;
+    for (const auto& item : query->select) collectWindowFunctions(*item, window_calls);
+    for (const auto& element : query->order_by) collectWindowFunctions(*element.expr, window_calls);
+    if (!window_calls.empty()) {
+      std::vector<BoundExprPtr> window_inputs;
+      op = planWindow(std::move(op), scope_columns, post_scope, window_calls, binder, window_columns, window_inputs, context_);
+      if (!aggregating) {
+        for (const auto& input : window_inputs) markUsed(input);
+      }
+    }
   }
 
   // Projection: the SELECT list, then ORDER BY expressions that are not already selected.

@@ -1,0 +1,310 @@
+#include "exec/window.h"
+
+#include <algorithm>
+#include <cctype>
+#include <new>
+#include <numeric>
+#include <sstream>
+
+#include "common/error.h"
+#include "exec/datum.h"
+#include "exec/kernel_loops.h"
+
+namespace perch {
+
+namespace {
+
+std::string upperCase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Whether rows a and b of `column` hold the same value (NULL equals NULL, NaN equals NaN), the
+// equality that splits sorted rows into partitions and peer groups.
+bool sameValue(const Column& column, uint32_t a, uint32_t b) {
+  const DataType& type = column.type();
+  if (type.isNullable()) {
+    const auto& nullable = static_cast<const ColumnNullable&>(column);
+    const bool null_a = nullable.nullMap()[a] != 0, null_b = nullable.nullMap()[b] != 0;
+    if (null_a || null_b) return null_a == null_b;
+    return sameValue(nullable.nested(), a, b);
+  }
+  if (type.isStringLike()) return asString(column).at(a) == asString(column).at(b);
+  if (type.fixedWidth() > 0) {
+    return dispatchFixed(type, [&](auto tag) {
+      using T = decltype(tag);
+      const auto& data = asVector<T>(column).data();
+      if constexpr (std::is_floating_point_v<T>) {
+        if (data[a] != data[a] && data[b] != data[b]) return true;
+      }
+      return data[a] == data[b];
+    });
+  }
+  std::string x, y;
+  column.formatText(a, x);
+  column.formatText(b, y);
+  return x == y;
+}
+
+// One aggregate state, created and destroyed through the function (states may own memory).
+class AggregateState {
+ public:
+  explicit AggregateState(const AggregateFunction& function)
+      : function_(function), place_(static_cast<char*>(::operator new(function.stateSize(), std::align_val_t(function.stateAlign())))) {
+    try {
+      function_.create(place_);
+    } catch (...) {
+      ::operator delete(place_, std::align_val_t(function_.stateAlign()));
+      throw;
+    }
+  }
+  ~AggregateState() {
+    if (!function_.hasTrivialDestructor()) function_.destroy(place_);
+    ::operator delete(place_, std::align_val_t(function_.stateAlign()));
+  }
+  AggregateState(const AggregateState&) = delete;
+  AggregateState& operator=(const AggregateState&) = delete;
+
+  char* place() { return place_; }
+  void reset() {
+    if (!function_.hasTrivialDestructor()) function_.destroy(place_);
+    function_.create(place_);
+  }
+
+ private:
+  const AggregateFunction& function_;
+  char* place_;
+};
+
+WindowFrameBound parseBound(const std::vector<std::string>& words, size_t& i, const std::string& text) {
+  auto fail = [&]() -> WindowFrameBound { throwBadRequest("Unsupported window frame: " + text); };
+  auto word = [&](size_t k) { return i + k < words.size() ? words[i + k] : std::string(); };
+  using Kind = WindowFrameBound::Kind;
+  if (word(0) == "UNBOUNDED") {
+    if (word(1) != "PRECEDING" && word(1) != "FOLLOWING") return fail();
+    const Kind kind = word(1) == "PRECEDING" ? Kind::kUnboundedPreceding : Kind::kUnboundedFollowing;
+    i += 2;
+    return {kind, 0};
+  }
+  if (word(0) == "CURRENT") {
+    if (word(1) != "ROW") return fail();
+    i += 2;
+    return {Kind::kCurrentRow, 0};
+  }
+  const std::string number = word(0);
+  if (number.empty() || !std::all_of(number.begin(), number.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) ||
+      number.size() > 18) {
+    return fail();
+  }
+  if (word(1) != "PRECEDING" && word(1) != "FOLLOWING") return fail();
+  const Kind kind = word(1) == "PRECEDING" ? Kind::kPreceding : Kind::kFollowing;
+  i += 2;
+  return {kind, std::stoull(number)};
+}
+
+}  // namespace
+
+WindowFrame parseWindowFrame(std::string_view text) {
+  WindowFrame frame;
+  if (text.empty()) return frame;
+  const std::string upper = upperCase(text);
+  std::vector<std::string> words;
+  std::istringstream stream(upper);
+  for (std::string word; stream >> word;) words.push_back(word);
+  size_t i = 0;
+  frame.rows = words[0] == "ROWS";
+  ++i;
+  if (i < words.size() && words[i] == "BETWEEN") {
+    ++i;
+    frame.start = parseBound(words, i, std::string(text));
+    if (i >= words.size() || words[i] != "AND") throwBadRequest("Unsupported window frame: " + std::string(text));
+    ++i;
+    frame.end = parseBound(words, i, std::string(text));
+  } else {
+    frame.start = parseBound(words, i, std::string(text));
+    frame.end = {WindowFrameBound::Kind::kCurrentRow, 0};
+  }
+  if (i != words.size()) throwBadRequest("Unsupported window frame: " + std::string(text));
+  using Kind = WindowFrameBound::Kind;
+  if (frame.start.kind == Kind::kUnboundedFollowing) throwBadRequest("Frame start cannot be UNBOUNDED FOLLOWING: " + std::string(text));
+  if (frame.end.kind == Kind::kUnboundedPreceding) throwBadRequest("Frame end cannot be UNBOUNDED PRECEDING: " + std::string(text));
+  const auto has_offset = [](const WindowFrameBound& bound) { return bound.kind == Kind::kPreceding || bound.kind == Kind::kFollowing; };
+  if (!frame.rows && (has_offset(frame.start) || has_offset(frame.end))) {
+    throwBadRequest("RANGE frames with offsets are not supported yet (use ROWS): " + std::string(text));
+  }
+  return frame;
+}
+
+bool isWindowOnlyFunctionName(std::string_view name) {
+  return name == "row_number" || name == "rank" || name == "dense_rank" || name == "lagInFrame" || name == "leadInFrame";
+}
+
+std::optional<Batch> Window::next() {
+  if (done_) return std::nullopt;
+  done_ = true;
+  std::vector<Batch> batches;
+  size_t rows = 0;
+  while (auto batch = input_->next()) {
+    context_.checkDeadline();
+    rows += batch->rows;
+    batches.push_back(std::move(*batch));
+  }
+  if (rows == 0) return std::nullopt;
+  Batch all;
+  all.rows = rows;
+  for (size_t c = 0; c < types_.size(); ++c) {
+    if (batches.size() == 1 || !batches[0].columns[c]) {  // columns nothing reads stay null
+      all.columns.push_back(batches[0].columns[c]);
+      continue;
+    }
+    std::vector<ColumnPtr> parts;
+    for (const auto& batch : batches) parts.push_back(batch.columns[c]);
+    all.columns.push_back(concatColumns(parts, types_[c]));
+  }
+  batches.clear();
+  for (const auto& call : calls_) {
+    ColumnPtr result = compute(call, all);
+    all.columns.push_back(std::move(result));
+  }
+  return all;
+}
+
+ColumnPtr Window::compute(const WindowCall& call, const Batch& batch) const {
+  const size_t rows = batch.rows;
+  // Sort keys: partition keys (any fixed order groups them), then the ORDER BY keys.
+  Batch keys;
+  keys.rows = rows;
+  std::vector<SortKey> sort_keys;
+  for (const auto& expr : call.partition_by) {
+    sort_keys.push_back(SortKey{keys.columns.size(), false, false});
+    keys.columns.push_back(evaluateColumn(*expr, batch));
+  }
+  const size_t partition_keys = keys.columns.size();
+  for (size_t k = 0; k < call.order_by.size(); ++k) {
+    sort_keys.push_back(SortKey{keys.columns.size(), call.order_keys[k].descending, call.order_keys[k].nulls_first});
+    keys.columns.push_back(evaluateColumn(*call.order_by[k], batch));
+  }
+  std::vector<uint32_t> order(rows);
+  if (sort_keys.empty()) {
+    std::iota(order.begin(), order.end(), 0u);
+  } else {
+    order = sortPermutation(keys, sort_keys, std::nullopt);
+  }
+  context_.checkDeadline();
+  auto same = [&](size_t from, size_t to, uint32_t a, uint32_t b) {
+    for (size_t c = from; c < to; ++c) {
+      if (!sameValue(*keys.columns[c], a, b)) return false;
+    }
+    return true;
+  };
+  // Partition and peer-group bounds of every sorted position.
+  std::vector<uint32_t> part_start(rows), part_end(rows), peer_start(rows), peer_end(rows);
+  for (size_t i = 0; i < rows; ++i) {
+    const bool new_partition = i == 0 || !same(0, partition_keys, order[i - 1], order[i]);
+    const bool new_peers = new_partition || !same(partition_keys, keys.columns.size(), order[i - 1], order[i]);
+    part_start[i] = new_partition ? static_cast<uint32_t>(i) : part_start[i - 1];
+    peer_start[i] = new_peers ? static_cast<uint32_t>(i) : peer_start[i - 1];
+  }
+  for (size_t i = rows; i-- > 0;) {
+    const bool last_of_partition = i + 1 == rows || part_start[i + 1] != part_start[i];
+    const bool last_of_peers = last_of_partition || peer_start[i + 1] != peer_start[i];
+    part_end[i] = last_of_partition ? static_cast<uint32_t>(i + 1) : part_end[i + 1];
+    peer_end[i] = last_of_peers ? static_cast<uint32_t>(i + 1) : peer_end[i + 1];
+  }
+  using Kind = WindowFrameBound::Kind;
+  const WindowFrame& frame = call.frame;
+  // The frame of sorted position i as [start, end) of sorted positions.
+  auto frameOf = [&](size_t i, size_t& start, size_t& end) {
+    const size_t ps = part_start[i], pe = part_end[i];
+    switch (frame.start.kind) {
+      case Kind::kUnboundedPreceding: start = ps; break;
+      case Kind::kPreceding: start = i - ps >= frame.start.offset ? i - frame.start.offset : ps; break;
+      case Kind::kCurrentRow: start = frame.rows ? i : peer_start[i]; break;
+      case Kind::kFollowing: start = pe - i > frame.start.offset ? i + frame.start.offset : pe; break;
+      case Kind::kUnboundedFollowing: start = pe; break;
+    }
+    switch (frame.end.kind) {
+      case Kind::kUnboundedPreceding: end = ps; break;
+      case Kind::kPreceding: end = i + 1 - ps >= frame.end.offset ? i + 1 - frame.end.offset : ps; break;
+      case Kind::kCurrentRow: end = frame.rows ? i + 1 : peer_end[i]; break;
+      case Kind::kFollowing: end = pe - i > frame.end.offset ? i + 1 + frame.end.offset : pe; break;
+      case Kind::kUnboundedFollowing: end = pe; break;
+    }
+    if (end < start) end = start;
+  };
+
+  std::vector<ColumnPtr> args;
+  for (const auto& arg : call.args) args.push_back(evaluateColumn(*arg, batch));
+  MutableColumnPtr sorted = makeEmptyColumn(call.result_type);
+  sorted->reserve(rows);
+  switch (call.kind) {
+    case WindowFunctionKind::kRowNumber:
+    case WindowFunctionKind::kRank:
+    case WindowFunctionKind::kDenseRank: {
+      auto& out = static_cast<ColumnVector<uint64_t>&>(*sorted).data();
+      uint64_t dense = 0;
+      for (size_t i = 0; i < rows; ++i) {
+        if (i == part_start[i]) dense = 0;
+        if (i == peer_start[i]) ++dense;
+        if (call.kind == WindowFunctionKind::kRowNumber) out.push_back(i - part_start[i] + 1);
+        else if (call.kind == WindowFunctionKind::kRank) out.push_back(peer_start[i] - part_start[i] + 1);
+        else out.push_back(dense);
+      }
+      break;
+    }
+    case WindowFunctionKind::kLagInFrame:
+    case WindowFunctionKind::kLeadInFrame: {
+      const bool lag = call.kind == WindowFunctionKind::kLagInFrame;
+      for (size_t i = 0; i < rows; ++i) {
+        size_t start = 0, end = 0;
+        frameOf(i, start, end);
+        bool inside = false;
+        size_t target = 0;
+        if (lag && i >= call.offset) {
+          target = i - call.offset;
+          inside = target >= start && target < end;
+        } else if (!lag && rows - i > call.offset) {
+          target = i + call.offset;
+          inside = target >= start && target < end;
+        }
+        if (inside) sorted->appendRange(*args[0], order[target], 1);
+        else if (args.size() > 1) sorted->appendRange(*args[1], order[i], 1);
+        else sorted->appendDefault();
+      }
+      break;
+    }
+    case WindowFunctionKind::kAggregate: {
+      const AggregateFunction& function = *call.aggregate;
+      AggregateState state(function);
+      // The state holds the rows [state_start, state_end); a frame that starts at the same row
+      // and ends no earlier only adds rows, any other frame starts over.
+      size_t state_start = SIZE_MAX, state_end = 0;
+      std::vector<ColumnPtr> gathered(args.size());
+      for (size_t i = 0; i < rows; ++i) {
+        if ((i & 4095) == 0) context_.checkDeadline();
+        size_t start = 0, end = 0;
+        frameOf(i, start, end);
+        if (i == part_start[i] || start != state_start || end < state_end) {
+          state.reset();
+          state_start = start;
+          state_end = start;
+        }
+        if (end > state_end) {
+          const Selection selection(order.data() + state_end, end - state_end);
+          for (size_t a = 0; a < args.size(); ++a) gathered[a] = args[a]->gather(selection);
+          function.addBatchSingle(state.place(), gathered, end - state_end, nullptr);
+          state_end = end;
+        }
+        function.insertResult(state.place(), *sorted);
+      }
+      break;
+    }
+  }
+  // Back to the input's row order.
+  std::vector<uint32_t> inverse(rows);
+  for (size_t i = 0; i < rows; ++i) inverse[order[i]] = static_cast<uint32_t>(i);
+  return sorted->gather(inverse);
+}
+
+}  // namespace perch
