@@ -117,6 +117,13 @@ std::vector<IssuerConfig> parseIssuerConfigs(std::string_view json, const std::f
         config.authorized_parties = stringList(value, "authorized_parties");
         continue;
       }
+      if (key == "jwks_min_refetch_seconds") {
+        if (!value.isNumber() || !value.isInteger() || value.asInt64() < 1 || value.asInt64() > 86400) {
+          configError("'jwks_min_refetch_seconds' must be a whole number of seconds from 1 to 86400");
+        }
+        config.jwks_min_refetch_seconds = value.asInt64();
+        continue;
+      }
       std::string* field = key == "issuer"      ? &config.issuer
                            : key == "jwks_file" ? &config.jwks_file
                            : key == "jwks_url"  ? &config.jwks_url
@@ -144,6 +151,8 @@ IssuerRegistry::IssuerRegistry(std::vector<IssuerConfig> configs, JwksFetcher fe
     checkConfig(config, fetcher);
     if (issuers_.contains(config.issuer)) configError("issuer '" + config.issuer + "' is configured twice");
     auto issuer = std::make_unique<Issuer>();
+    JwksCachePolicy issuer_policy = policy;
+    if (config.jwks_min_refetch_seconds > 0) issuer_policy.min_refetch_interval_seconds = config.jwks_min_refetch_seconds;
     if (!config.pem_file.empty()) {
       const std::optional<std::string> pem = readSmallFile(config.pem_file, 64 * 1024);
       if (!pem) configError("cannot read pem_file of '" + config.issuer + "'");
@@ -154,7 +163,7 @@ IssuerRegistry::IssuerRegistry(std::vector<IssuerConfig> configs, JwksFetcher fe
       }
     } else if (!config.jwks_file.empty()) {
       const std::string path = config.jwks_file;
-      issuer->cache_ = std::make_unique<JwksCache>([path] { return readSmallFile(path, kMaxJwksBytes); }, policy);
+      issuer->cache_ = std::make_unique<JwksCache>([path] { return readSmallFile(path, kMaxJwksBytes); }, issuer_policy);
       // Read once now so a broken file stops startup instead of failing every request.
       const std::optional<std::string> document = readSmallFile(path, kMaxJwksBytes);
       if (!document) configError("cannot read jwks_file of '" + config.issuer + "'");
@@ -166,7 +175,7 @@ IssuerRegistry::IssuerRegistry(std::vector<IssuerConfig> configs, JwksFetcher fe
       issuer->cache_->refresh();
     } else {
       const std::string url = config.jwks_url;
-      issuer->cache_ = std::make_unique<JwksCache>([fetcher, url] { return fetcher(url); }, policy);
+      issuer->cache_ = std::make_unique<JwksCache>([fetcher, url] { return fetcher(url); }, issuer_policy);
     }
     const std::string key = config.issuer;
     issuer->config_ = std::move(config);

@@ -41,6 +41,9 @@ struct IssuerConfig {
   std::string jwks_url;
   std::string pem_file;
   std::string pem_kid;  // only with pem_file
+  /// Overrides the registry's JwksCachePolicy::min_refetch_interval_seconds for this issuer's JWKS
+  /// (1..86400; 0 = keep the default). Lower it only for a provider that rotates keys often.
+  int64_t jwks_min_refetch_seconds = 0;
 };
 
 /// Fetches a URL and returns the response body of a 200 answer, or nullopt on any failure. Supplied by
@@ -49,7 +52,7 @@ using JwksFetcher = std::function<std::optional<std::string>(const std::string& 
 
 /// Parses the issuers configuration file (format in src/auth/README.md):
 ///   {"issuers":[{"issuer":"...","jwks_url"|"jwks_file"|"pem_file":"...","pem_kid"?:"...",
-///                "audiences"?:["..."],"authorized_parties"?:["..."]}]}
+///                "audiences"?:["..."],"authorized_parties"?:["..."],"jwks_min_refetch_seconds"?:N}]}
 /// Unknown keys are errors (a misspelt "audience" must not silently disable the check). Relative file
 /// paths are resolved against `base_dir`. Throws Error(kBadRequest, "issuers config: ...").
 std::vector<IssuerConfig> parseIssuerConfigs(std::string_view json, const std::filesystem::path& base_dir);

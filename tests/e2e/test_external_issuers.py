@@ -102,3 +102,52 @@ def test_pem_and_jwks_issuers(tmp_path):
     finally:
         perch.stop()
         httpd.shutdown()
+
+
+def test_jwks_rotation_served_over_http(tmp_path):
+    """The provider rotates its signing key: Perch refetches once on the new kid, and the retired kid stops working."""
+    old_key, new_key = tmp_path / "old.key", tmp_path / "new.key"
+    rsa_key(old_key)
+    rsa_key(new_key)
+    served = {"doc": json.dumps({"keys": [jwk(old_key, "2026-old")]}).encode()}
+    fetches = []
+
+    class RotatingJwks(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            fetches.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(served["doc"])
+
+        def log_message(self, *args):
+            pass
+
+    port = free_port()
+    httpd = HTTPServer(("127.0.0.1", port), RotatingJwks)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    issuers = tmp_path / "issuers.json"
+    issuers.write_text(json.dumps({"issuers": [
+        {"issuer": "https://rotating.example", "jwks_url": f"http://127.0.0.1:{port}/jwks.json",
+         "jwks_min_refetch_seconds": 1}]}))
+    perch = PerchServer(args=("--issuers", str(issuers)))
+    try:
+        def status(key, kid):
+            token = rs256(key, payload("https://rotating.example"), kid)
+            return requests.get(perch.url + PIPE, headers={"Authorization": "Bearer " + token}).status_code
+
+        assert status(old_key, "2026-old") == 200
+        assert len(fetches) == 1
+        served["doc"] = json.dumps({"keys": [jwk(new_key, "2026-new")]}).encode()
+        time.sleep(1.2)  # past the minimum refetch interval
+        assert status(new_key, "2026-new") == 200  # unknown kid → one refetch → the new key
+        assert len(fetches) == 2
+        assert status(new_key, "2026-new") == 200  # cached now
+        assert len(fetches) == 2
+        time.sleep(1.2)
+        assert status(old_key, "2026-old") == 403  # the retired key is gone after the refetch it causes
+        # A forged token with the new kid but the old key's signature never verifies.
+        assert status(old_key, "2026-new") == 403
+    finally:
+        perch.stop()
+        httpd.shutdown()

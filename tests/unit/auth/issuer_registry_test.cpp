@@ -87,6 +87,18 @@ TEST_F(IssuerRegistryTest, ConfigFileTyposAreErrorsNotSilentlyDisabledChecks) {
   }
 }
 
+TEST_F(IssuerRegistryTest, JwksMinRefetchSecondsIsAWholeNumberInRange) {
+  const auto configs = parseIssuerConfigs(
+      R"({"issuers":[{"issuer":"a","jwks_url":"https://a.example/jwks","jwks_min_refetch_seconds":5}]})", directory_);
+  ASSERT_EQ(configs.size(), 1u);
+  EXPECT_EQ(configs[0].jwks_min_refetch_seconds, 5);
+  for (const char* value : {"0", "-1", "86401", "1.5", "\"5\"", "null"}) {
+    const std::string text = std::string(R"({"issuers":[{"issuer":"a","jwks_url":"https://a.example/jwks","jwks_min_refetch_seconds":)") +
+                             value + "}]}";
+    EXPECT_THROW(parseIssuerConfigs(text, directory_), Error) << value;
+  }
+}
+
 TEST_F(IssuerRegistryTest, EachIssuerNeedsANameAndExactlyOneKeySource) {
   expectConfigError({{.pem_file = path("clerk.pem")}}, "non-empty");
   expectConfigError({{.issuer = "a"}}, "exactly one of");
