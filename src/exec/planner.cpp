@@ -374,6 +374,7 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
     if (!item->alias.empty()) aliases[item->alias] = item.get();
     item_names.push_back(item->alias.empty() ? columnName(*item) : item->alias);
   }
+  resolveNamedWindows(*query, text.sql, text.note);  // `OVER w`: after naming, before alias copies
   // Aliases refer to the expressions as written; expand inside copies so chains resolve.
   std::vector<ExprPtr> alias_bodies;
   {

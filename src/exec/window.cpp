@@ -136,8 +136,14 @@ WindowFrame parseWindowFrame(std::string_view text) {
   return frame;
 }
 
+std::string rankingFunctionName(std::string_view name) {
+  std::string lowered(name);
+  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lowered == "row_number" || lowered == "rank" || lowered == "dense_rank" ? lowered : std::string();
+}
+
 bool isWindowOnlyFunctionName(std::string_view name) {
-  return name == "row_number" || name == "rank" || name == "dense_rank" || name == "lagInFrame" || name == "leadInFrame";
+  return !rankingFunctionName(name).empty() || name == "lagInFrame" || name == "leadInFrame";
 }
 
 std::optional<Batch> Window::next() {

@@ -16,6 +16,7 @@
 // Thread-safety: like every operator, driven by one thread.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -43,6 +44,9 @@ struct WindowFrame {
 /// Parses a frame clause as the parser keeps it ("ROWS BETWEEN 1 PRECEDING AND CURRENT ROW");
 /// empty text is the default frame. Throws Error(kBadRequest) for frames it cannot evaluate.
 WindowFrame parseWindowFrame(std::string_view text);
+
+/// "row_number", "rank" or "dense_rank" when `name` is one of them in any case (as in ClickHouse), else "".
+std::string rankingFunctionName(std::string_view name);
 
 /// True for functions that exist only as window functions (row_number, lagInFrame, ...).
 bool isWindowOnlyFunctionName(std::string_view name);

@@ -6,6 +6,7 @@
 #include "exec/aggregate_function.h"
 #include "exec/cast.h"
 #include "exec/window.h"
+#include "sql/lexer.h"
 #include "sql/parser.h"
 
 namespace perch {
@@ -33,7 +34,25 @@ BoundExprPtr castTo(BoundExprPtr expr, const DataType& type) {
   return cast;
 }
 
+void resolveWindows(Expr& expr, const SelectQuery& query, std::string_view sql, const std::string& note) {
+  if (expr.kind != ExprKind::kFunction) return;
+  if (expr.window && !expr.window->name.empty()) {
+    const auto found = std::find_if(query.windows.begin(), query.windows.end(),
+                                    [&](const auto& window) { return window.first == expr.window->name; });
+    if (found == query.windows.end()) {
+      throwBadRequest("Window '" + expr.window->name + "' is not defined (at " + describePosition(sql, expr.position) + note + ")");
+    }
+    expr.window = found->second;
+  }
+  for (auto& arg : expr.args) resolveWindows(*arg, query, sql, note);
+}
+
 }  // namespace
+
+void resolveNamedWindows(SelectQuery& query, std::string_view sql, const std::string& note) {
+  for (auto& item : query.select) resolveWindows(*item, query, sql, note);
+  for (auto& element : query.order_by) resolveWindows(*element.expr, query, sql, note);
+}
 
 void collectWindowFunctions(const Expr& expr, std::vector<const Expr*>& out) {
   if (expr.kind != ExprKind::kFunction) return;
@@ -62,6 +81,7 @@ OperatorPtr planWindow(OperatorPtr input, std::vector<ScopeColumn>& scope_column
     if (window_columns.count(name)) continue;
     WindowCall call;
     const std::string& function = expr->name;
+    const std::string ranking = rankingFunctionName(function);
     const auto expectArguments = [&](size_t low, size_t high) {
       if (expr->args.size() < low || expr->args.size() > high) {
         throwBadRequest("Window function " + function + " expects " +
@@ -69,11 +89,11 @@ OperatorPtr planWindow(OperatorPtr input, std::vector<ScopeColumn>& scope_column
                         " arguments, got " + std::to_string(expr->args.size()) + " at " + binder.where(*expr));
       }
     };
-    if (function == "row_number" || function == "rank" || function == "dense_rank") {
+    if (!ranking.empty()) {
       expectArguments(0, 0);
-      call.kind = function == "row_number" ? WindowFunctionKind::kRowNumber
-                  : function == "rank"     ? WindowFunctionKind::kRank
-                                           : WindowFunctionKind::kDenseRank;
+      call.kind = ranking == "row_number" ? WindowFunctionKind::kRowNumber
+                  : ranking == "rank"     ? WindowFunctionKind::kRank
+                                          : WindowFunctionKind::kDenseRank;
       call.result_type = DataType(TypeId::kUInt64);
     } else if (function == "lagInFrame" || function == "leadInFrame") {
       expectArguments(1, 3);

@@ -13,6 +13,10 @@
 
 namespace perch {
 
+/// Replaces each `OVER w` in the SELECT list and ORDER BY by the definition of `w` in the WINDOW
+/// clause; throws kBadRequest (with the position in `sql`) for an undefined window.
+void resolveNamedWindows(SelectQuery& query, std::string_view sql, const std::string& note);
+
 /// Appends the window function calls in `expr` (calls inside their arguments are left for the
 /// binder to reject).
 void collectWindowFunctions(const Expr& expr, std::vector<const Expr*>& out);

@@ -130,6 +130,7 @@ std::unique_ptr<SelectQuery> SelectQuery::clone() const {
   copy->group_by = cloneAll(group_by);
   copy->with_totals = with_totals;
   copy->having = cloneOrNull(having);
+  copy->windows = windows;  // immutable after parsing, shared
   copy->order_by = cloneAll(order_by);
   copy->limit_by_limit = cloneOrNull(limit_by_limit);
   copy->limit_by = cloneAll(limit_by);

@@ -39,6 +39,7 @@ struct WindowSpec {
   std::vector<ExprPtr> partition_by;
   std::vector<OrderByElement> order_by;
   std::string frame;  // the frame clause as written, e.g. "ROWS BETWEEN 1 PRECEDING AND CURRENT ROW"
+  std::string name;   // `OVER w`: a window of the WINDOW clause (the other fields are empty)
 };
 
 struct Expr {
@@ -125,6 +126,7 @@ struct SelectQuery {
   std::vector<ExprPtr> group_by;
   bool with_totals = false;
   ExprPtr having;
+  std::vector<std::pair<std::string, std::shared_ptr<WindowSpec>>> windows;  // `WINDOW w AS (...)`
   std::vector<OrderByElement> order_by;
   ExprPtr limit_by_limit;                 // LIMIT n BY ...
   std::vector<ExprPtr> limit_by;

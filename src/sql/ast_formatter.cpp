@@ -289,6 +289,12 @@ class Formatter {
       out += " HAVING ";
       expr(*q.having);
     }
+    for (size_t i = 0; i < q.windows.size(); ++i) {
+      out += i ? ", " : " WINDOW ";
+      appendIdentifier(q.windows[i].first, out);
+      out += " AS ";
+      windowSpec(*q.windows[i].second);
+    }
     if (!q.order_by.empty()) {
       out += " ORDER BY ";
       orderBy(q.order_by);
@@ -440,26 +446,34 @@ class Formatter {
     out.push_back('(');
     list(e.args);
     out.push_back(')');
-    if (e.window) {
-      out += " OVER (";
-      bool space = false;
-      if (!e.window->partition_by.empty()) {
-        out += "PARTITION BY ";
-        list(e.window->partition_by);
-        space = true;
-      }
-      if (!e.window->order_by.empty()) {
-        if (space) out.push_back(' ');
-        out += "ORDER BY ";
-        orderBy(e.window->order_by);
-        space = true;
-      }
-      if (!e.window->frame.empty()) {
-        if (space) out.push_back(' ');
-        out += e.window->frame;
-      }
-      out.push_back(')');
+    if (e.window && !e.window->name.empty()) {
+      out += " OVER ";
+      appendIdentifier(e.window->name, out);
+    } else if (e.window) {
+      out += " OVER ";
+      windowSpec(*e.window);
     }
+  }
+
+  void windowSpec(const WindowSpec& window) {
+    out.push_back('(');
+    bool space = false;
+    if (!window.partition_by.empty()) {
+      out += "PARTITION BY ";
+      list(window.partition_by);
+      space = true;
+    }
+    if (!window.order_by.empty()) {
+      if (space) out.push_back(' ');
+      out += "ORDER BY ";
+      orderBy(window.order_by);
+      space = true;
+    }
+    if (!window.frame.empty()) {
+      if (space) out.push_back(' ');
+      out += window.frame;
+    }
+    out.push_back(')');
   }
 };
 
@@ -495,7 +509,7 @@ void appendColumnName(const Expr& e, std::string& out) {
     Formatter formatter;
     formatter.expr(e, 0, false);
     const std::string text = formatter.out;
-    const size_t over = text.rfind(" OVER (");
+    const size_t over = text.rfind(" OVER ");
     if (over != std::string::npos) out += text.substr(over);
   }
 }

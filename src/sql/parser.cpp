@@ -192,6 +192,13 @@ class Parser {
       if (acceptKeywords("WITH", "TOTALS")) query->with_totals = true;
     }
     if (acceptKeyword("HAVING")) query->having = expression();
+    if (acceptKeyword("WINDOW")) {
+      do {
+        std::string window_name = name("window name");
+        if (!acceptKeyword("AS")) fail("AS after the window name");
+        query->windows.emplace_back(std::move(window_name), windowSpec());
+      } while (accept(TokenKind::kComma));
+    }
     if (acceptKeywords("ORDER", "BY")) query->order_by = orderByList();
     if (acceptKeyword("LIMIT")) {
       limitClause(*query);
@@ -866,7 +873,14 @@ class Parser {
       for (char c : call->name) lowered.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
       call->name = lowered == "count" ? "uniqExact" : call->name + "Distinct";
     }
-    if (acceptKeyword("OVER")) call->window = windowSpec();
+    if (acceptKeyword("OVER")) {
+      if (peek().kind == TokenKind::kLeftParen) {
+        call->window = windowSpec();
+      } else {
+        call->window = std::make_shared<WindowSpec>();
+        call->window->name = name("window name or '(' after OVER");
+      }
+    }
     return call;
   }
 
