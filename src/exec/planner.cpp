@@ -58,6 +58,7 @@ void expandAliases(ExprPtr& expr, const AliasMap& aliases, std::vector<std::stri
     for (const auto& key : expr->window->partition_by) window->partition_by.push_back(key->clone());
     for (const auto& element : expr->window->order_by) window->order_by.push_back(element.clone());
     window->frame = expr->window->frame;
+    window->name = expr->window->name;
     for (auto& key : window->partition_by) expandAliases(key, aliases, expanding);
     for (auto& element : window->order_by) expandAliases(element.expr, aliases, expanding);
     expr->window = std::move(window);

@@ -50,6 +50,7 @@ void resolveWindows(Expr& expr, const SelectQuery& query, std::string_view sql, 
 }  // namespace
 
 void resolveNamedWindows(SelectQuery& query, std::string_view sql, const std::string& note) {
+  for (auto& item : query.with) resolveWindows(*item, query, sql, note);
   for (auto& item : query.select) resolveWindows(*item, query, sql, note);
   for (auto& element : query.order_by) resolveWindows(*element.expr, query, sql, note);
 }
@@ -79,6 +80,9 @@ OperatorPtr planWindow(OperatorPtr input, std::vector<ScopeColumn>& scope_column
   for (const Expr* expr : calls) {
     const std::string name = columnName(*expr);
     if (window_columns.count(name)) continue;
+    if (!expr->window->name.empty()) {  // not resolved by resolveNamedWindows (e.g. inside a WITH alias)
+      throwBadRequest("Window '" + expr->window->name + "' is not defined (at " + binder.where(*expr) + ")");
+    }
     WindowCall call;
     const std::string& function = expr->name;
     const std::string ranking = rankingFunctionName(function);

@@ -13,7 +13,7 @@
 
 namespace perch {
 
-/// Replaces each `OVER w` in the SELECT list and ORDER BY by the definition of `w` in the WINDOW
+/// Replaces each `OVER w` in WITH, the SELECT list and ORDER BY by the definition of `w` in the WINDOW
 /// clause; throws kBadRequest (with the position in `sql`) for an undefined window.
 void resolveNamedWindows(SelectQuery& query, std::string_view sql, const std::string& note);
 
