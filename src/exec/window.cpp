@@ -143,7 +143,7 @@ std::string rankingFunctionName(std::string_view name) {
 }
 
 bool isWindowOnlyFunctionName(std::string_view name) {
-  return !rankingFunctionName(name).empty() || name == "lagInFrame" || name == "leadInFrame";
+  return !rankingFunctionName(name).empty() || name == "lagInFrame" || name == "leadInFrame" || name == "nth_value";
 }
 
 std::optional<Batch> Window::next() {
@@ -280,6 +280,14 @@ ColumnPtr Window::compute(const WindowCall& call, const Batch& batch) const {
       }
       break;
     }
+    case WindowFunctionKind::kNthValue:
+      for (size_t i = 0; i < rows; ++i) {
+        size_t start = 0, end = 0;
+        frameOf(i, start, end);
+        if (end - start >= call.offset) sorted->appendRange(*args[0], order[start + call.offset - 1], 1);
+        else sorted->appendDefault();
+      }
+      break;
     case WindowFunctionKind::kAggregate: {
       const AggregateFunction& function = *call.aggregate;
       AggregateState state(function);

@@ -27,7 +27,7 @@
 
 namespace perch {
 
-enum class WindowFunctionKind { kRowNumber, kRank, kDenseRank, kLagInFrame, kLeadInFrame, kAggregate };
+enum class WindowFunctionKind { kRowNumber, kRank, kDenseRank, kLagInFrame, kLeadInFrame, kNthValue, kAggregate };
 
 struct WindowFrameBound {
   enum class Kind { kUnboundedPreceding, kPreceding, kCurrentRow, kFollowing, kUnboundedFollowing };
@@ -60,7 +60,7 @@ struct WindowCall {
   std::vector<BoundExprPtr> order_by;
   std::vector<SortKey> order_keys;  // direction and NULLS placement of order_by (column unused)
   WindowFrame frame;
-  uint64_t offset = 1;  // lag/lead
+  uint64_t offset = 1;  // lag/lead; nth_value: the 1-based row of the frame
   DataType result_type;
 };
 

@@ -106,6 +106,13 @@ OperatorPtr planWindow(OperatorPtr input, std::vector<ScopeColumn>& scope_column
       call.result_type = call.args[0]->type;
       if (expr->args.size() >= 2) call.offset = constantOffset(binder, *expr->args[1], function);
       if (expr->args.size() == 3) call.args.push_back(castTo(binder.bind(*expr->args[2], argument_scope), call.result_type));
+    } else if (function == "nth_value") {
+      expectArguments(2, 2);
+      call.kind = WindowFunctionKind::kNthValue;
+      call.args.push_back(binder.bind(*expr->args[0], argument_scope));
+      call.result_type = call.args[0]->type;
+      call.offset = constantOffset(binder, *expr->args[1], function);
+      if (call.offset == 0) throwBadRequest("Offset of nth_value must be at least 1, at " + binder.where(*expr->args[1]));
     } else {
       // Aggregate functions over the frame; first_value/last_value are ClickHouse's any/anyLast.
       const std::string aggregate = function == "first_value" ? "any" : function == "last_value" ? "anyLast" : function;
