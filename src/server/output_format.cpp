@@ -130,6 +130,10 @@ std::string formatResult(OutputFormat format, const ResultView& result, const Re
       for (size_t row = 0; row < result.rows; ++row) {
         for (size_t i = 0; i < result.columns.size(); ++i) {
           if (i) out.push_back(',');
+          if (result.columns[i]->isNullAt(row)) {  // ClickHouse writes NULL as a bare \N in CSV and TSV
+            out.append("\\N");
+            continue;
+          }
           value.clear();
           result.columns[i]->formatText(row, value);
           appendCsvField(value, quotedInCsv(result.types[i]), out);
@@ -149,6 +153,10 @@ std::string formatResult(OutputFormat format, const ResultView& result, const Re
       for (size_t row = 0; row < result.rows; ++row) {
         for (size_t i = 0; i < result.columns.size(); ++i) {
           if (i) out.push_back('\t');
+          if (result.columns[i]->isNullAt(row)) {
+            out.append("\\N");
+            continue;
+          }
           value.clear();
           result.columns[i]->formatText(row, value);
           appendTsvField(value, out);

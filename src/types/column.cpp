@@ -305,13 +305,18 @@ void ColumnArray::formatJson(size_t row, std::string& out, const FormatOptions& 
 }
 
 void ColumnArray::formatText(size_t row, std::string& out) const {
-  // ClickHouse's text form: ['a','b'] / [1,2].
+  // ClickHouse's text form: ['a','b'] / [1,2] / ['a',NULL].
   const uint64_t begin = row == 0 ? 0 : offsets_[row - 1];
-  const bool quoted = elements_->type().isStringLike() || elements_->type().id() == TypeId::kDate ||
-                      elements_->type().id() == TypeId::kDateTime;
+  const DataType& element_type = elements_->type().isNullable() ? elements_->type().nested() : elements_->type();
+  const bool quoted = element_type.isStringLike() || element_type.id() == TypeId::kDate ||
+                      element_type.id() == TypeId::kDateTime;
   out.push_back('[');
   for (uint64_t i = begin; i < offsets_[row]; ++i) {
     if (i != begin) out.push_back(',');
+    if (elements_->isNullAt(i)) {  // ['a',NULL]
+      out.append("NULL");
+      continue;
+    }
     if (quoted) out.push_back('\'');
     std::string value;
     elements_->formatText(i, value);

@@ -192,6 +192,7 @@ inline const ColumnString& asString(const Column& column) { return static_cast<c
 
 /// Calls `fn(ColumnVector<T>* tag)` / `fn(ColumnString* tag)` etc. with a null pointer of the
 /// concrete column class for `type`, so generic code can be written once per physical type.
+/// Nothing maps to ColumnVector<uint8_t> (see below).
 template <typename Fn>
 decltype(auto) dispatchPhysical(const DataType& type, Fn&& fn) {
   switch (type.id()) {
@@ -208,9 +209,12 @@ decltype(auto) dispatchPhysical(const DataType& type, Fn&& fn) {
     case TypeId::kString: case TypeId::kUUID: return fn(static_cast<ColumnString*>(nullptr));
     case TypeId::kNullable: return fn(static_cast<ColumnNullable*>(nullptr));
     case TypeId::kArray: return fn(static_cast<ColumnArray*>(nullptr));
+    // Nothing (the type of a bare NULL, e.g. inside Nullable(Nothing) or Array(Nullable(Nothing)))
+    // has no values of its own; it is stored as one placeholder byte per row, always masked by a
+    // null map, as exec/datum.cpp creates it.
     case TypeId::kNothing: break;
   }
-  return fn(static_cast<ColumnNullable*>(nullptr));
+  return fn(static_cast<ColumnVector<uint8_t>*>(nullptr));
 }
 
 /// A horizontal slice of a table or intermediate result: equally long columns.

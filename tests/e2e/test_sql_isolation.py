@@ -128,3 +128,16 @@ def test_table_functions_other_than_numbers_are_rejected_even_for_admin(loaded):
         assert response.status_code in (400, 403), (query, response.status_code)
         assert "root:" not in response.text
     assert sql(loaded, ADMIN_TOKEN, "SELECT sum(number) AS s FROM numbers(10)").json()["data"] == [{"s": 45}]
+
+
+def test_null_arrays_answer_as_clickhouse_and_do_not_crash(loaded):
+    """`SELECT [NULL]` once crashed the whole server (an Array(Nullable(Nothing)) column)."""
+    from conftest import ADMIN_TOKEN
+    expected = {"SELECT [NULL] FORMAT TSV": "[NULL]\n", "SELECT [[NULL]] FORMAT TSV": "[[NULL]]\n",
+                "SELECT ['x', NULL] FORMAT TSV": "['x',NULL]\n", "SELECT NULL FORMAT TSV": "\\N\n",
+                "SELECT NULL AS a, 1 AS b FORMAT CSV": "\"a\",\"b\"\n\\N,1\n"}
+    for query, text in expected.items():
+        response = sql(loaded, ADMIN_TOKEN, query)
+        assert response.status_code == 200, (query, response.text)
+        assert response.text == text, query
+    assert requests.get(loaded.url + "/v0/health").status_code == 200

@@ -42,6 +42,26 @@ TEST(OutputFormatTest, CsvAndTsvEscapeTheirSeparators) {
   EXPECT_EQ(parseOutputFormat("CSV"), OutputFormat::kCsv);
 }
 
+TEST(OutputFormatTest, NullsAreBareInCsvAndTsvAndNullInsideArrays) {
+  const DataType nullable_string = DataType::nullable(DataType(TypeId::kString));
+  const DataType array_type = DataType::array(nullable_string);
+  std::vector<std::string> names = {"s", "a"};
+  std::vector<DataType> types = {nullable_string, array_type};
+  auto strings = std::make_shared<ColumnNullable>(nullable_string);
+  strings->appendNull();
+  auto arrays = std::make_shared<ColumnArray>(array_type);
+  auto& elements = static_cast<ColumnNullable&>(arrays->elements());
+  static_cast<ColumnString&>(elements.nested()).push("it's");
+  elements.nullMap().push_back(0);
+  elements.appendNull();
+  arrays->finishRow();
+  std::vector<ColumnPtr> columns = {strings, arrays};
+  // As ClickHouse: SELECT NULL AS s, ['it\'s', NULL] AS a FORMAT CSV / TSV.
+  EXPECT_EQ(formatResult(OutputFormat::kCsv, ResultView{names, types, columns, 1}, {}, {}),
+            "\"s\",\"a\"\n\\N,\"['it\\'s',NULL]\"\n");
+  EXPECT_EQ(formatResult(OutputFormat::kTsv, ResultView{names, types, columns, 1}, {}, {}), "\\N\t['it\\\\'s',NULL]\n");
+}
+
 TEST(HttpTypesTest, QueryStringsDecodeAndKeepRepeatedKeys) {
   const KeyValues query = parseQueryString("a=1&a=2&b=x%20y+z&c&bad=%zz&e=%27");
   ASSERT_EQ(query.size(), 6u);

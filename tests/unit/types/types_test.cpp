@@ -102,3 +102,24 @@ TEST(ColumnTest, FloatsPrintLikeClickHouse) {
 
 }  // namespace
 }  // namespace perch
+
+namespace perch {
+namespace {
+
+// `SELECT [NULL]` once crashed the server: a Nullable(Nothing) column inside an array recursed into
+// the (absent) nested type of Nothing.
+TEST(ColumnTest, NothingColumnsCanBeBuiltAtAnyDepth) {
+  const DataType nothing(TypeId::kNothing);
+  const DataType null_type = DataType::nullable(nothing);
+  const DataType array_of_null = DataType::array(null_type);
+  for (const DataType& type : {nothing, null_type, array_of_null, DataType::array(array_of_null)}) {
+    MutableColumnPtr column = makeColumn(type);
+    ASSERT_NE(column, nullptr) << type.name();
+    EXPECT_EQ(column->type().name(), type.name());
+    column->appendDefault();
+    EXPECT_EQ(column->size(), 1u) << type.name();
+  }
+}
+
+}  // namespace
+}  // namespace perch
