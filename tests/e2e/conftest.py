@@ -56,6 +56,20 @@ def claims(name, fixed_params, pipe="my_api_endpoint", ttl=600, rps=None, worksp
     return payload
 
 
+def wait_until_healthy(process, url, log_path, seconds=20):
+    """Waits for /v0/health to answer 200; raises with the server's log if it exits or never does."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("perch exited early: " + Path(log_path).read_text())
+        try:
+            if requests.get(url + "/v0/health", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    raise RuntimeError("perch did not become healthy")
+
+
 class PerchServer:
     def __init__(self, project=DEMO, extra_env=None, args=(), data=None):
         self.port = free_port()
@@ -67,16 +81,7 @@ class PerchServer:
         self.process = subprocess.Popen(
             [str(PERCH), "serve", "--project", str(project), "--data", self.data, "--port", str(self.port), *args],
             env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("perch exited early: " + Path(self.data, "server.log").read_text())
-            try:
-                if requests.get(self.url + "/v0/health", timeout=1).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("perch did not become healthy")
+        wait_until_healthy(self.process, self.url, Path(self.data) / "server.log")
 
     def admin(self):
         return {"Authorization": "Bearer " + ADMIN_TOKEN}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import DEMO, PERCH, free_port, make_jwt
+from conftest import DEMO, PERCH, free_port, make_jwt, wait_until_healthy
 
 ACME_ADMIN = "acme-admin-token-" + "a" * 40
 GLOBEX_ADMIN = "globex-admin-token-" + "g" * 40
@@ -46,16 +46,7 @@ class MultiServer:
         self.process = subprocess.Popen(
             [str(PERCH), "serve", "--workspaces", str(config), "--port", str(self.port)],
             env=dict(os.environ, **(env or {})), stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT)
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("perch exited early: " + self.log_path.read_text())
-            try:
-                if requests.get(self.url + "/v0/health", timeout=1).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("perch did not become healthy")
+        wait_until_healthy(self.process, self.url, self.log_path)
 
     def stop(self):
         if self.process.poll() is None:
