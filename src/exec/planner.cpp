@@ -355,6 +355,8 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
   for (const auto& element : query->order_by) {
     if (element.with_fill) throwBadRequest("ORDER BY ... WITH FILL is not supported yet" + text.note);
   }
+  // Refused rather than ignored: an answer without its totals row would look complete.
+  if (query->with_totals) throwBadRequest("GROUP BY ... WITH TOTALS is not supported yet" + text.note);
 
   // WITH: expression aliases and CTEs.
   AliasMap aliases;
