@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "common/error.h"
+#include "common/utf8.h"
 
 namespace perch {
 namespace {
@@ -17,57 +18,6 @@ namespace {
 }
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
-
-/// Length of the valid UTF-8 sequence starting at `p` (which holds a byte >= 0x80), or 0 when the bytes
-/// there are not a valid, shortest-form encoding of a scalar value (U+0080..U+10FFFF minus surrogates).
-size_t utf8SequenceLength(const unsigned char* p, const unsigned char* end) {
-  const size_t available = static_cast<size_t>(end - p);
-  auto continuation = [&](size_t i, unsigned char low = 0x80, unsigned char high = 0xBF) {
-    return i < available && p[i] >= low && p[i] <= high;
-  };
-  const unsigned char lead = p[0];
-  if (lead >= 0xC2 && lead <= 0xDF) return continuation(1) ? 2 : 0;
-  if (lead == 0xE0) return continuation(1, 0xA0) && continuation(2) ? 3 : 0;
-  if ((lead >= 0xE1 && lead <= 0xEC) || lead == 0xEE || lead == 0xEF) return continuation(1) && continuation(2) ? 3 : 0;
-  if (lead == 0xED) return continuation(1, 0x80, 0x9F) && continuation(2) ? 3 : 0;  // no UTF-16 surrogates
-  if (lead == 0xF0) return continuation(1, 0x90) && continuation(2) && continuation(3) ? 4 : 0;
-  if (lead >= 0xF1 && lead <= 0xF3) return continuation(1) && continuation(2) && continuation(3) ? 4 : 0;
-  if (lead == 0xF4) return continuation(1, 0x80, 0x8F) && continuation(2) && continuation(3) ? 4 : 0;
-  return 0;
-}
-
-bool isValidUtf8(std::string_view text) {
-  auto p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto end = p + text.size();
-  while (p < end) {
-    if (*p < 0x80) {
-      ++p;
-      continue;
-    }
-    const size_t length = utf8SequenceLength(p, end);
-    if (length == 0) return false;
-    p += length;
-  }
-  return true;
-}
-
-void appendUtf8(std::string& out, uint32_t code_point) {
-  if (code_point < 0x80) {
-    out += static_cast<char>(code_point);
-  } else if (code_point < 0x800) {
-    out += static_cast<char>(0xC0 | (code_point >> 6));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else if (code_point < 0x10000) {
-    out += static_cast<char>(0xE0 | (code_point >> 12));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (code_point >> 18));
-    out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  }
-}
 
 /// Length of the JSON number at the start of `text` (grammar of RFC 8259 §6), or 0 if there is none.
 size_t scanNumber(std::string_view text) {
@@ -94,13 +44,39 @@ size_t scanNumber(std::string_view text) {
   return i;
 }
 
+/// Python's dict semantics for a repeated key: one member per key, at the position of the key's first
+/// occurrence, holding the value of its last. Sorting member indexes keeps hostile input O(n log n).
+void keepLastValueOfEachKey(JsonValue::Object& members) {
+  std::vector<size_t> order(members.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return members[a].first < members[b].first; });
+  std::vector<bool> dropped(members.size(), false);
+  for (size_t start = 0; start < order.size();) {
+    size_t end = start + 1;
+    while (end < order.size() && members[order[end]].first == members[order[start]].first) ++end;
+    if (end - start > 1) {
+      members[order[start]].second = std::move(members[order[end - 1]].second);
+      for (size_t i = start + 1; i < end; ++i) dropped[order[i]] = true;
+    }
+    start = end;
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (dropped[i]) continue;
+    if (kept != i) members[kept] = std::move(members[i]);
+    ++kept;
+  }
+  members.resize(kept);
+}
+
 /// Recursive-descent parser over one document. Depth is bounded by JsonLimits, so recursion is too.
 class Parser {
  public:
   Parser(std::string_view text, const JsonLimits& limits)
       : text_(text),
         max_depth_(std::min(limits.max_depth, JsonLimits::kMaxSupportedDepth)),
-        max_elements_(limits.max_elements) {}
+        max_elements_(limits.max_elements),
+        last_duplicate_key_wins_(limits.last_duplicate_key_wins) {}
 
   JsonValue parseDocument() {
     skipWhitespace();
@@ -189,6 +165,7 @@ class Parser {
       if (consume('}')) break;
       if (!consume(',')) fail("expected ',' or '}'");
     }
+    if (last_duplicate_key_wins_) keepLastValueOfEachKey(members);
     return JsonValue::fromObject(std::move(members));  // rejects duplicate keys
   }
 
@@ -270,6 +247,7 @@ class Parser {
   size_t position_ = 0;
   size_t max_depth_;
   size_t max_elements_;
+  bool last_duplicate_key_wins_;
   size_t elements_ = 0;
 };
 

@@ -32,6 +32,9 @@ struct JsonLimits {
   size_t max_depth = 64;
   /// Most values (scalars, arrays and objects; keys not counted) in one document.
   size_t max_elements = 1'000'000;
+  /// A key repeated in one object is an error by default (see above). Readers that must behave like
+  /// Python's json.loads (template parameters) set this: the last value wins, at the first key's place.
+  bool last_duplicate_key_wins = false;
 
   static constexpr size_t kMaxSupportedDepth = 512;
 };

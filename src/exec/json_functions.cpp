@@ -19,6 +19,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "common/utf8.h"
 #include "exec/cast.h"
 #include "exec/function_registry.h"
 #include "exec/kernel_loops.h"
@@ -196,24 +197,6 @@ class JsonScanner {
   size_t pos_ = 0;
 };
 
-void appendUtf8(uint32_t code, std::string& out) {
-  if (code < 0x80) {
-    out.push_back(static_cast<char>(code));
-  } else if (code < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (code >> 6)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  } else if (code < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (code >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (code >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  }
-}
-
 // The value of a validated JSON string token (quotes included in `token`).
 void unescape(std::string_view token, std::string& out) {
   for (size_t i = 1; i + 1 < token.size(); ++i) {
@@ -241,7 +224,7 @@ void unescape(std::string_view token, std::string& out) {
             i += 6;
           }
         }
-        appendUtf8(code, out);
+        appendUtf8(out, code);
         break;
       }
       default: out.push_back(escaped); break;

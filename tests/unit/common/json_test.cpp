@@ -112,6 +112,25 @@ TEST(JsonParseTest, RejectsDuplicateKeysAtAnyDepthAndSize) {
   EXPECT_THROW(JsonValue::fromObject({{"x", JsonValue()}, {"x", JsonValue()}}), Error);
 }
 
+TEST(JsonParseTest, LastDuplicateKeyWinsAtTheFirstKeysPlaceWhenAsked) {
+  JsonLimits python_like;
+  python_like.last_duplicate_key_wins = true;
+  const JsonValue value = parseJson(R"({"a":1,"b":2,"a":3,"c":{"d":1,"d":[5]},"\u0061":4})", python_like);
+  const JsonValue::Object& members = value.asObject();
+  ASSERT_EQ(members.size(), 3u);
+  EXPECT_EQ(members[0].first, "a");
+  EXPECT_EQ(members[0].second.asInt64(), 4);
+  EXPECT_EQ(members[1].first, "b");
+  EXPECT_EQ(members[2].second.find("d")->asArray().size(), 1u);
+  std::string big = "{";
+  for (int i = 0; i < 5000; ++i) big += "\"k" + std::to_string(i % 100) + "\":" + std::to_string(i) + ",";
+  const JsonValue many = parseJson(big + "\"k0\":-1}", python_like);
+  ASSERT_EQ(many.asObject().size(), 100u);
+  EXPECT_EQ(many.asObject()[0].second.asInt64(), -1);
+  EXPECT_EQ(many.asObject()[99].second.asInt64(), 4999);
+  expectInvalid(R"({"a":1,"a":2})");  // the default is unchanged
+}
+
 TEST(JsonParseTest, EnforcesDepthLimitExactly) {
   const JsonLimits limits{.max_depth = 3, .max_elements = 1000};
   EXPECT_NO_THROW(parseJson("[[[1]]]", limits));
