@@ -206,7 +206,8 @@ decltype(auto) dispatchPhysical(const DataType& type, Fn&& fn) {
     case TypeId::kUInt64: return fn(static_cast<ColumnVector<uint64_t>*>(nullptr));
     case TypeId::kFloat32: return fn(static_cast<ColumnVector<float>*>(nullptr));
     case TypeId::kFloat64: return fn(static_cast<ColumnVector<double>*>(nullptr));
-    case TypeId::kString: case TypeId::kUUID: return fn(static_cast<ColumnString*>(nullptr));
+    case TypeId::kString: case TypeId::kUUID: case TypeId::kAggregateFunction:
+      return fn(static_cast<ColumnString*>(nullptr));
     case TypeId::kNullable: return fn(static_cast<ColumnNullable*>(nullptr));
     case TypeId::kArray: return fn(static_cast<ColumnArray*>(nullptr));
     // Nothing (the type of a bare NULL, e.g. inside Nullable(Nothing) or Array(Nullable(Nothing)))

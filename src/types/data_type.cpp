@@ -1,6 +1,7 @@
 #include "types/data_type.h"
 
 #include <array>
+#include <cctype>
 #include <utility>
 
 #include "common/error.h"
@@ -37,7 +38,107 @@ std::pair<bool, std::string_view> unwrap(std::string_view text, std::string_view
   return {false, {}};
 }
 
+// Splits `text` at the commas that are outside parentheses and quotes, trimming each piece.
+std::vector<std::string_view> splitArguments(std::string_view text) {
+  std::vector<std::string_view> pieces;
+  int depth = 0;
+  char quote = 0;
+  size_t start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quote) {
+      if (c == '\\') ++i;
+      else if (c == quote) quote = 0;
+    } else if (c == '\'' || c == '"' || c == '`') {
+      quote = c;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      --depth;
+    } else if (c == ',' && depth == 0) {
+      pieces.push_back(trim(text.substr(start, i - start)));
+      start = i + 1;
+    }
+  }
+  pieces.push_back(trim(text.substr(start)));
+  return pieces;
+}
+
+bool isIdentifier(std::string_view text) {
+  if (text.empty() || std::isdigit(static_cast<unsigned char>(text.front()))) return false;
+  for (char c : text) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  return true;
+}
+
+[[noreturn]] void throwBadType(std::string_view text, std::string_view why) {
+  throw Error(ErrorCode::kBadRequest, "unsupported data type '" + std::string(text) + "': " + std::string(why));
+}
+
+// AggregateFunction(name[(parameters)], T1, ...): the function with its parameters, then the
+// argument types. Parameters are kept as text, re-joined with ", " as ClickHouse prints them.
+DataType parseAggregateFunction(std::string_view text, std::string_view inner) {
+  const std::vector<std::string_view> pieces = splitArguments(inner);
+  std::string_view function = pieces[0];
+  std::string parameters;
+  if (const size_t open = function.find('('); open != std::string_view::npos) {
+    if (function.back() != ')') throwBadType(text, "malformed aggregate function parameters");
+    for (std::string_view parameter : splitArguments(function.substr(open + 1, function.size() - open - 2))) {
+      if (parameter.empty()) throwBadType(text, "empty aggregate function parameter");
+      if (!parameters.empty()) parameters.append(", ");
+      parameters.append(parameter);
+    }
+    function = trim(function.substr(0, open));
+  }
+  if (!isIdentifier(function)) throwBadType(text, "expected an aggregate function name");
+  std::vector<DataType> arguments;
+  for (size_t i = 1; i < pieces.size(); ++i) arguments.push_back(DataType::parse(pieces[i]));
+  return DataType::aggregateFunction(std::string(function), std::move(parameters), std::move(arguments));
+}
+
+DataType parseSimpleAggregateFunction(std::string_view text, std::string_view inner) {
+  const std::vector<std::string_view> pieces = splitArguments(inner);
+  if (pieces.size() != 2 || !isIdentifier(pieces[0])) {
+    throwBadType(text, "expected SimpleAggregateFunction(function, type)");
+  }
+  return DataType::simpleAggregateFunction(std::string(pieces[0]), DataType::parse(pieces[1]));
+}
+
 }  // namespace
+
+DataType DataType::aggregateFunction(std::string function, std::string parameters, std::vector<DataType> arguments) {
+  DataType type(TypeId::kAggregateFunction);
+  type.details_ = std::make_shared<const Details>(
+      Details{.function = std::move(function), .parameters = std::move(parameters), .arguments = std::move(arguments)});
+  return type;
+}
+
+DataType DataType::simpleAggregateFunction(std::string function, const DataType& type) {
+  DataType result = type;
+  Details details = type.details_ ? *type.details_ : Details{};
+  details.function = std::move(function);
+  details.simple_aggregate = true;
+  result.details_ = std::make_shared<const Details>(std::move(details));
+  return result;
+}
+
+const std::string& DataType::aggregateFunctionName() const {
+  static const std::string kEmpty;
+  return details_ ? details_->function : kEmpty;
+}
+
+const std::string& DataType::aggregateFunctionParameters() const {
+  static const std::string kEmpty;
+  return details_ ? details_->parameters : kEmpty;
+}
+
+const std::vector<DataType>& DataType::aggregateFunctionArguments() const {
+  static const std::vector<DataType> kEmpty;
+  return details_ ? details_->arguments : kEmpty;
+}
+
+bool DataType::isSimpleAggregateFunction() const { return details_ && details_->simple_aggregate; }
 
 DataType DataType::nullable(const DataType& nested) {
   DataType type(TypeId::kNullable);
@@ -66,6 +167,8 @@ DataType DataType::parse(std::string_view text) {
   }
   if (auto [ok, inner] = unwrap(text, "Nullable"); ok) return nullable(parse(inner));
   if (auto [ok, inner] = unwrap(text, "Array"); ok) return array(parse(inner));
+  if (auto [ok, inner] = unwrap(text, "AggregateFunction"); ok) return parseAggregateFunction(text, inner);
+  if (auto [ok, inner] = unwrap(text, "SimpleAggregateFunction"); ok) return parseSimpleAggregateFunction(text, inner);
   // DateTime('UTC') is DateTime in UTC, the only zone this engine stores.
   if (auto [ok, inner] = unwrap(text, "DateTime"); ok) {
     if (inner == "'UTC'" || inner == "\"UTC\"") return DataType(TypeId::kDateTime);
@@ -89,10 +192,21 @@ size_t DataType::fixedWidth() const {
 }
 
 std::string DataType::name() const {
+  if (isSimpleAggregateFunction()) return "SimpleAggregateFunction(" + details_->function + ", " + plainName() + ")";
+  return plainName();
+}
+
+std::string DataType::plainName() const {
   switch (id_) {
     case TypeId::kNullable: return "Nullable(" + nested_->name() + ")";
     case TypeId::kArray: return "Array(" + nested_->name() + ")";
     case TypeId::kNothing: return "Nothing";
+    case TypeId::kAggregateFunction: {
+      std::string text = "AggregateFunction(" + details_->function;
+      if (!details_->parameters.empty()) text.append("(").append(details_->parameters).append(")");
+      for (const DataType& argument : details_->arguments) text.append(", ").append(argument.name());
+      return text + ")";
+    }
     default: break;
   }
   for (const auto& named : kScalarTypes) {
@@ -105,6 +219,10 @@ std::string DataType::name() const {
 
 bool DataType::operator==(const DataType& other) const {
   if (id_ != other.id_ || low_cardinality_ != other.low_cardinality_) return false;
+  if (id_ == TypeId::kAggregateFunction) {
+    return details_->function == other.details_->function && details_->parameters == other.details_->parameters &&
+           details_->arguments == other.details_->arguments;
+  }
   if (nested_ && other.nested_) return *nested_ == *other.nested_;
   return !nested_ && !other.nested_;
 }

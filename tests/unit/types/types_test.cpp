@@ -28,6 +28,58 @@ TEST(DataTypeTest, RejectsUnknownTypesWithTheirName) {
   EXPECT_THROW(DataType::parse("DateTime('Europe/Madrid')"), Error);
 }
 
+TEST(DataTypeTest, AggregateFunctionKeepsFunctionParametersAndArguments) {
+  const DataType type = DataType::parse("AggregateFunction( quantiles(0.5,0.9) , Nullable(Float64))");
+  EXPECT_EQ(type.id(), TypeId::kAggregateFunction);
+  EXPECT_TRUE(type.isAggregateFunction());
+  EXPECT_EQ(type.aggregateFunctionName(), "quantiles");
+  EXPECT_EQ(type.aggregateFunctionParameters(), "0.5, 0.9");
+  ASSERT_EQ(type.aggregateFunctionArguments().size(), 1u);
+  EXPECT_EQ(type.aggregateFunctionArguments()[0], DataType::parse("Nullable(Float64)"));
+  EXPECT_EQ(type.name(), "AggregateFunction(quantiles(0.5, 0.9), Nullable(Float64))");
+  for (const char* name : {"AggregateFunction(count)", "AggregateFunction(uniq, String)",
+                           "AggregateFunction(argMax, String, DateTime)", "AggregateFunction(uniqIf, UInt64, UInt8)",
+                           "AggregateFunction(groupArrayDistinct, LowCardinality(String))"}) {
+    EXPECT_EQ(DataType::parse(name).name(), name);
+  }
+  EXPECT_EQ(DataType::parse("AggregateFunction(count)").aggregateFunctionArguments().size(), 0u);
+  EXPECT_EQ(DataType::parse("AggregateFunction(uniq, String)"), DataType::parse("AggregateFunction(uniq,String)"));
+  EXPECT_FALSE(DataType::parse("AggregateFunction(uniq, String)") == DataType::parse("AggregateFunction(uniq, UInt64)"));
+  EXPECT_FALSE(DataType::parse("AggregateFunction(sum, UInt64)") == DataType::parse("AggregateFunction(max, UInt64)"));
+  EXPECT_THROW(DataType::parse("AggregateFunction(uniq, Strin)"), Error);
+  EXPECT_THROW(DataType::parse("AggregateFunction(1x, String)"), Error);
+  EXPECT_THROW(DataType::parse("AggregateFunction(quantile(, UInt8)"), Error);
+}
+
+TEST(DataTypeTest, AggregateFunctionStatesAreOpaqueStrings) {
+  MutableColumnPtr column = makeColumn(DataType::parse("AggregateFunction(uniq, String)"));
+  auto* states = dynamic_cast<ColumnString*>(column.get());
+  ASSERT_NE(states, nullptr);
+  states->push(std::string("\x02\x00state", 7));
+  EXPECT_EQ(states->at(0).size(), 7u);
+  EXPECT_EQ(column->type().name(), "AggregateFunction(uniq, String)");
+}
+
+TEST(DataTypeTest, SimpleAggregateFunctionIsItsTypeWithAnotherName) {
+  const DataType type = DataType::parse("SimpleAggregateFunction(max, UInt64)");
+  EXPECT_EQ(type.id(), TypeId::kUInt64);
+  EXPECT_TRUE(type.isSimpleAggregateFunction());
+  EXPECT_EQ(type.aggregateFunctionName(), "max");
+  EXPECT_EQ(type, DataType(TypeId::kUInt64));
+  EXPECT_EQ(type.fixedWidth(), 8u);
+  EXPECT_EQ(type.name(), "SimpleAggregateFunction(max, UInt64)");
+  EXPECT_NE(dynamic_cast<ColumnVector<uint64_t>*>(makeColumn(type).get()), nullptr);
+
+  const DataType nullable = DataType::parse("SimpleAggregateFunction(anyLast, Nullable(String))");
+  EXPECT_TRUE(nullable.isNullable());
+  EXPECT_EQ(nullable.nested(), DataType(TypeId::kString));
+  EXPECT_EQ(nullable.name(), "SimpleAggregateFunction(anyLast, Nullable(String))");
+  EXPECT_EQ(DataType::parse("SimpleAggregateFunction(groupArrayArray, Array(String))").name(),
+            "SimpleAggregateFunction(groupArrayArray, Array(String))");
+  EXPECT_THROW(DataType::parse("SimpleAggregateFunction(max)"), Error);
+  EXPECT_THROW(DataType::parse("SimpleAggregateFunction(max, UInt64, UInt8)"), Error);
+}
+
 TEST(DateTimeTest, RoundTripsCivilDates) {
   EXPECT_EQ(daysFromCivil(1970, 1, 1), 0);
   EXPECT_EQ(daysFromCivil(2000, 3, 1), 11017);
