@@ -16,7 +16,7 @@
 #include "exec/function_registry.h"
 #include "exec/kernel_loops.h"
 #include "exec/type_rules.h"
-#include "exec/time_zone.h"
+#include "types/time_zone.h"
 #include "types/date_time.h"
 
 namespace perch {

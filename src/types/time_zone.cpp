@@ -1,5 +1,5 @@
 // TimeZone (see time_zone.h): TZif parsing and offset lookup.
-#include "exec/time_zone.h"
+#include "types/time_zone.h"
 
 #include <algorithm>
 #include <array>
