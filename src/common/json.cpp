@@ -438,6 +438,8 @@ const JsonValue* JsonValue::find(std::string_view key) const {
   return nullptr;
 }
 
+size_t jsonNumberLength(std::string_view text) { return scanNumber(text); }
+
 JsonValue parseJson(std::string_view text, const JsonLimits& limits) {
   return Parser(text, limits).parseDocument();
 }

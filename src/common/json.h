@@ -101,6 +101,9 @@ class JsonValue {
 /// Error messages carry an offset but never echo the input.
 JsonValue parseJson(std::string_view text, const JsonLimits& limits = {});
 
+/// Length of the JSON number (RFC 8259 §6 grammar) at the start of `text`, or 0 if there is none.
+size_t jsonNumberLength(std::string_view text);
+
 /// Compact serialization (no whitespace). Non-ASCII UTF-8 is written as is; control characters, '"'
 /// and '\\' are escaped. Throws Error(kBadRequest) if a string or key is not valid UTF-8.
 std::string toJson(const JsonValue& value);

@@ -19,6 +19,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "common/json.h"
 #include "common/utf8.h"
 #include "exec/cast.h"
 #include "exec/function_registry.h"
@@ -102,26 +103,37 @@ class JsonScanner {
     return false;
   }
   bool number() {
-    const size_t start = pos_;
-    if (peek() == '-') ++pos_;
-    if (!std::isdigit(static_cast<unsigned char>(peek()))) return false;
-    if (peek() == '0') {
+    const size_t length = jsonNumberLength(text_.substr(pos_));
+    pos_ += length;
+    return length > 0;
+  }
+  // The members of an object (keyed) or the elements of an array, from the opening bracket at pos_
+  // through `close`.
+  bool sequence(char close, bool keyed, size_t depth) {
+    ++pos_;
+    skipSpace();
+    if (peek() == close) {
       ++pos_;
-    } else {
-      while (std::isdigit(static_cast<unsigned char>(peek()))) ++pos_;
+      return true;
     }
-    if (peek() == '.') {
+    while (true) {
+      if (keyed) {
+        skipSpace();
+        if (peek() != '"' || !string()) return false;
+        skipSpace();
+        if (peek() != ':') return false;
+        ++pos_;
+      }
+      JsonElement child;
+      if (!value(child, depth + 1)) return false;
+      skipSpace();
+      if (peek() == close) {
+        ++pos_;
+        return true;
+      }
+      if (peek() != ',') return false;
       ++pos_;
-      if (!std::isdigit(static_cast<unsigned char>(peek()))) return false;
-      while (std::isdigit(static_cast<unsigned char>(peek()))) ++pos_;
     }
-    if (peek() == 'e' || peek() == 'E') {
-      ++pos_;
-      if (peek() == '+' || peek() == '-') ++pos_;
-      if (!std::isdigit(static_cast<unsigned char>(peek()))) return false;
-      while (std::isdigit(static_cast<unsigned char>(peek()))) ++pos_;
-    }
-    return pos_ > start;
   }
   bool value(JsonElement& out, size_t depth) {
     if (depth > kMaxDepth) return false;
@@ -129,59 +141,8 @@ class JsonScanner {
     const size_t start = pos_;
     bool ok = false;
     switch (peek()) {
-      case '{': {
-        out.kind = JsonKind::kObject;
-        ++pos_;
-        skipSpace();
-        if (peek() == '}') {
-          ++pos_;
-          ok = true;
-          break;
-        }
-        while (true) {
-          skipSpace();
-          if (peek() != '"' || !string()) return false;
-          skipSpace();
-          if (peek() != ':') return false;
-          ++pos_;
-          JsonElement child;
-          if (!value(child, depth + 1)) return false;
-          skipSpace();
-          if (peek() == ',') {
-            ++pos_;
-            continue;
-          }
-          if (peek() != '}') return false;
-          ++pos_;
-          ok = true;
-          break;
-        }
-        break;
-      }
-      case '[': {
-        out.kind = JsonKind::kArray;
-        ++pos_;
-        skipSpace();
-        if (peek() == ']') {
-          ++pos_;
-          ok = true;
-          break;
-        }
-        while (true) {
-          JsonElement child;
-          if (!value(child, depth + 1)) return false;
-          skipSpace();
-          if (peek() == ',') {
-            ++pos_;
-            continue;
-          }
-          if (peek() != ']') return false;
-          ++pos_;
-          ok = true;
-          break;
-        }
-        break;
-      }
+      case '{': out.kind = JsonKind::kObject; ok = sequence('}', /*keyed=*/true, depth); break;
+      case '[': out.kind = JsonKind::kArray; ok = sequence(']', /*keyed=*/false, depth); break;
       case '"': out.kind = JsonKind::kString; ok = string(); break;
       case 't': out.kind = JsonKind::kBool; ok = literal("true"); break;
       case 'f': out.kind = JsonKind::kBool; ok = literal("false"); break;

@@ -93,46 +93,49 @@ re2::StringPiece extracted(const re2::RE2& regex, const re2::StringPiece* groups
   return regex.NumberOfCapturingGroups() > 0 ? groups[1] : groups[0];
 }
 
-FunctionDefinition match() {
+// A function of `arity` string arguments whose second is a regular expression, evaluated row by
+// row. `make_row()` is called once per batch (so a row function may keep buffers); the row function
+// `(RegexSource&, values, ResultColumn& out)` appends one value to `out`.
+template <typename ResultColumn, typename MakeRow>
+FunctionDefinition regexFunction(const char* name, size_t arity, DataType result, MakeRow make_row) {
   FunctionDefinition definition;
-  definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
-    checkArgumentCount("match", args, 2, 2);
-    requireStrings("match", args);
+  definition.resolve = [name, arity, result, make_row](std::span<const ArgumentInfo> args, const FunctionContext&) {
+    checkArgumentCount(name, args, arity, arity);
+    requireStrings(name, args);
     RegexPtr constant = constantPattern(args, 1);
-    return ResolvedFunction{kUInt8Type, [constant](std::span<const Datum> call, size_t rows) {
+    return ResolvedFunction{result, [constant, result, make_row](std::span<const Datum> call, size_t rows) {
                               RegexSource source(constant);
-                              return stringRows(call, rows, std::make_shared<ColumnVector<uint8_t>>(kUInt8Type), [&](const auto& values, auto& out) {
-                                const re2::RE2& regex = source.get(values[1]);
-                                out.data().push_back(re2::RE2::PartialMatch(re2::StringPiece(values[0].data(), values[0].size()), regex));
-                              });
+                              auto row = make_row();
+                              return stringRows(call, rows, std::make_shared<ResultColumn>(result),
+                                                [&](const auto& values, auto& out) { row(source, values, out); });
                             }};
   };
   return definition;
 }
 
+FunctionDefinition match() {
+  return regexFunction<ColumnVector<uint8_t>>("match", 2, kUInt8Type, [] {
+    return [](RegexSource& source, const auto& values, ColumnVector<uint8_t>& out) {
+      out.data().push_back(re2::RE2::PartialMatch(re2::StringPiece(values[0].data(), values[0].size()), source.get(values[1])));
+    };
+  });
+}
+
 FunctionDefinition extract() {
-  FunctionDefinition definition;
-  definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
-    checkArgumentCount("extract", args, 2, 2);
-    requireStrings("extract", args);
-    RegexPtr constant = constantPattern(args, 1);
-    return ResolvedFunction{kStringType, [constant](std::span<const Datum> call, size_t rows) {
-                              RegexSource source(constant);
-                              re2::StringPiece groups[2];
-                              return stringRows(call, rows, std::make_shared<ColumnString>(kStringType), [&](const auto& values, auto& out) {
-                                const re2::RE2& regex = source.get(values[1]);
-                                const re2::StringPiece text(values[0].data(), values[0].size());
-                                const int count = std::min(regex.NumberOfCapturingGroups(), 1) + 1;
-                                if (regex.Match(text, 0, text.size(), re2::RE2::UNANCHORED, groups, count)) {
-                                  const re2::StringPiece piece = extracted(regex, groups);
-                                  out.push(std::string_view(piece.data() ? piece.data() : "", piece.size()));
-                                } else {
-                                  out.push("");
-                                }
-                              });
-                            }};
-  };
-  return definition;
+  return regexFunction<ColumnString>("extract", 2, kStringType, [] {
+    return [](RegexSource& source, const auto& values, ColumnString& out) {
+      const re2::RE2& regex = source.get(values[1]);
+      const re2::StringPiece text(values[0].data(), values[0].size());
+      re2::StringPiece groups[2];
+      const int count = std::min(regex.NumberOfCapturingGroups(), 1) + 1;
+      if (regex.Match(text, 0, text.size(), re2::RE2::UNANCHORED, groups, count)) {
+        const re2::StringPiece piece = extracted(regex, groups);
+        out.push(std::string_view(piece.data() ? piece.data() : "", piece.size()));
+      } else {
+        out.push("");
+      }
+    };
+  });
 }
 
 // Calls fn(match groups) for every non-overlapping match; empty matches are skipped over.
@@ -153,45 +156,28 @@ void forEachMatch(const re2::RE2& regex, std::string_view value, int count, Fn&&
 }
 
 FunctionDefinition extractAll() {
-  FunctionDefinition definition;
-  definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
-    checkArgumentCount("extractAll", args, 2, 2);
-    requireStrings("extractAll", args);
-    RegexPtr constant = constantPattern(args, 1);
-    const DataType result = DataType::array(kStringType);
-    return ResolvedFunction{result, [constant, result](std::span<const Datum> call, size_t rows) {
-                              RegexSource source(constant);
-                              return stringRows(call, rows, std::make_shared<ColumnArray>(result), [&](const auto& values, auto& out) {
-                                const re2::RE2& regex = source.get(values[1]);
-                                auto& elements = static_cast<ColumnString&>(out.elements());
-                                const int count = std::min(regex.NumberOfCapturingGroups(), 1) + 1;
-                                forEachMatch(regex, values[0], count, [&](const re2::StringPiece* groups) {
-                                  const re2::StringPiece piece = extracted(regex, groups);
-                                  elements.push(std::string_view(piece.data() ? piece.data() : "", piece.size()));
-                                });
-                                out.finishRow();
-                              });
-                            }};
-  };
-  return definition;
+  return regexFunction<ColumnArray>("extractAll", 2, DataType::array(kStringType), [] {
+    return [](RegexSource& source, const auto& values, ColumnArray& out) {
+      const re2::RE2& regex = source.get(values[1]);
+      auto& elements = static_cast<ColumnString&>(out.elements());
+      const int count = std::min(regex.NumberOfCapturingGroups(), 1) + 1;
+      forEachMatch(regex, values[0], count, [&](const re2::StringPiece* groups) {
+        const re2::StringPiece piece = extracted(regex, groups);
+        elements.push(std::string_view(piece.data() ? piece.data() : "", piece.size()));
+      });
+      out.finishRow();
+    };
+  });
 }
 
 FunctionDefinition countMatches() {
-  FunctionDefinition definition;
-  definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
-    checkArgumentCount("countMatches", args, 2, 2);
-    requireStrings("countMatches", args);
-    RegexPtr constant = constantPattern(args, 1);
-    return ResolvedFunction{kUInt64Type, [constant](std::span<const Datum> call, size_t rows) {
-                              RegexSource source(constant);
-                              return stringRows(call, rows, std::make_shared<ColumnVector<uint64_t>>(kUInt64Type), [&](const auto& values, auto& out) {
-                                uint64_t count = 0;
-                                forEachMatch(source.get(values[1]), values[0], 1, [&](const re2::StringPiece*) { ++count; });
-                                out.data().push_back(count);
-                              });
-                            }};
-  };
-  return definition;
+  return regexFunction<ColumnVector<uint64_t>>("countMatches", 2, kUInt64Type, [] {
+    return [](RegexSource& source, const auto& values, ColumnVector<uint64_t>& out) {
+      uint64_t count = 0;
+      forEachMatch(source.get(values[1]), values[0], 1, [&](const re2::StringPiece*) { ++count; });
+      out.data().push_back(count);
+    };
+  });
 }
 
 // Appends `replacement` with \0..\9 substituted from `groups` (`group_count` of them valid).
@@ -217,49 +203,40 @@ void appendReplacement(std::string_view replacement, const re2::StringPiece* gro
 }
 
 FunctionDefinition replaceRegexp(const char* name, bool all) {
-  FunctionDefinition definition;
-  definition.resolve = [name, all](std::span<const ArgumentInfo> args, const FunctionContext&) {
-    checkArgumentCount(name, args, 3, 3);
-    requireStrings(name, args);
-    RegexPtr constant = constantPattern(args, 1);
-    return ResolvedFunction{kStringType, [constant, all](std::span<const Datum> call, size_t rows) {
-                              RegexSource source(constant);
-                              std::string buffer;
-                              std::vector<re2::StringPiece> groups;
-                              return stringRows(call, rows, std::make_shared<ColumnString>(kStringType), [&](const auto& values, auto& out) {
-                                const std::string_view value = values[0];
-                                if (values[1].empty()) {  // an empty pattern replaces nothing
-                                  out.push(value);
-                                  return;
-                                }
-                                const re2::RE2& regex = source.get(values[1]);
-                                const int count = std::min(regex.NumberOfCapturingGroups(), 9) + 1;
-                                groups.assign(static_cast<size_t>(count), re2::StringPiece());
-                                const re2::StringPiece text(value.data(), value.size());
-                                buffer.clear();
-                                size_t pos = 0;
-                                while (pos <= value.size() && regex.Match(text, pos, text.size(), re2::RE2::UNANCHORED, groups.data(), count)) {
-                                  const size_t begin = static_cast<size_t>(groups[0].data() - value.data());
-                                  buffer.append(value.substr(pos, begin - pos));
-                                  appendReplacement(values[2], groups.data(), count, buffer);
-                                  pos = begin + groups[0].size();
-                                  if (!all) break;
-                                  if (groups[0].empty()) {
-                                    if (pos >= value.size()) {
-                                      pos = value.size() + 1;
-                                      break;
-                                    }
-                                    const size_t step = std::min(utf8CharLength(static_cast<unsigned char>(value[pos])), value.size() - pos);
-                                    buffer.append(value.substr(pos, step));
-                                    pos += step;
-                                  }
-                                }
-                                if (pos < value.size()) buffer.append(value.substr(pos));
-                                out.push(buffer);
-                              });
-                            }};
-  };
-  return definition;
+  return regexFunction<ColumnString>(name, 3, kStringType, [all] {
+    return [all, buffer = std::string(), groups = std::vector<re2::StringPiece>()](RegexSource& source, const auto& values,
+                                                                                   ColumnString& out) mutable {
+      const std::string_view value = values[0];
+      if (values[1].empty()) {  // an empty pattern replaces nothing
+        out.push(value);
+        return;
+      }
+      const re2::RE2& regex = source.get(values[1]);
+      const int count = std::min(regex.NumberOfCapturingGroups(), 9) + 1;
+      groups.assign(static_cast<size_t>(count), re2::StringPiece());
+      const re2::StringPiece text(value.data(), value.size());
+      buffer.clear();
+      size_t pos = 0;
+      while (pos <= value.size() && regex.Match(text, pos, text.size(), re2::RE2::UNANCHORED, groups.data(), count)) {
+        const size_t begin = static_cast<size_t>(groups[0].data() - value.data());
+        buffer.append(value.substr(pos, begin - pos));
+        appendReplacement(values[2], groups.data(), count, buffer);
+        pos = begin + groups[0].size();
+        if (!all) break;
+        if (groups[0].empty()) {
+          if (pos >= value.size()) {
+            pos = value.size() + 1;
+            break;
+          }
+          const size_t step = std::min(utf8CharLength(static_cast<unsigned char>(value[pos])), value.size() - pos);
+          buffer.append(value.substr(pos, step));
+          pos += step;
+        }
+      }
+      if (pos < value.size()) buffer.append(value.substr(pos));
+      out.push(buffer);
+    };
+  });
 }
 
 // multiSearchAny(haystack, [needles]) / multiMatchAny(haystack, [patterns]): 1 when any needle
