@@ -1,42 +1,39 @@
 #include "storage/batch_codec.h"
 
+#include <stdexcept>
+#include <utility>
 #include <type_traits>
 
 namespace perch::storage {
 namespace {
 
-template <typename ColumnType>
-void encodeTyped(const ColumnType& column, size_t start, size_t count, std::string& out) {
+// The plain leaf layout: strings as lengths then bytes, fixed-width values as raw bytes.
+// Writes the sizes of rows [start, start + count) given their end offsets (strings, arrays);
+// returns where their contents begin and end.
+std::pair<uint64_t, uint64_t> putSizes(const std::vector<uint64_t>& offsets, size_t start, size_t count, std::string& out) {
   ByteWriter writer(out);
+  const uint64_t begin = start == 0 ? 0 : offsets[start - 1];
+  uint64_t previous = begin;
+  for (size_t row = start; row < start + count; ++row) {
+    writer.putVarint(offsets[row] - previous);
+    previous = offsets[row];
+  }
+  return {begin, previous};
+}
+
+template <typename ColumnType>
+void encodeLeaf(const ColumnType& column, size_t start, size_t count, std::string& out) {
   if constexpr (std::is_same_v<ColumnType, ColumnString>) {
-    const auto& offsets = column.offsets();
-    const uint64_t begin = start == 0 ? 0 : offsets[start - 1];
-    uint64_t previous = begin;
-    for (size_t row = start; row < start + count; ++row) {
-      writer.putVarint(offsets[row] - previous);
-      previous = offsets[row];
-    }
-    out.append(column.chars().data() + begin, previous - begin);
-  } else if constexpr (std::is_same_v<ColumnType, ColumnNullable>) {
-    writer.putBytes(column.nullMap().data() + start, count);
-    encodeColumn(column.nested(), start, count, out);
-  } else if constexpr (std::is_same_v<ColumnType, ColumnArray>) {
-    const auto& offsets = column.offsets();
-    const uint64_t begin = start == 0 ? 0 : offsets[start - 1];
-    uint64_t previous = begin;
-    for (size_t row = start; row < start + count; ++row) {
-      writer.putVarint(offsets[row] - previous);
-      previous = offsets[row];
-    }
-    encodeColumn(column.elements(), begin, previous - begin, out);
+    const auto [begin, end] = putSizes(column.offsets(), start, count, out);
+    out.append(column.chars().data() + begin, end - begin);
   } else {
     using T = typename ColumnType::ValueType;
-    writer.putBytes(column.data().data() + start, count * sizeof(T));
+    ByteWriter(out).putBytes(column.data().data() + start, count * sizeof(T));
   }
 }
 
 template <typename ColumnType>
-MutableColumnPtr decodeTyped(const DataType& type, size_t rows, ByteReader& in) {
+MutableColumnPtr decodeLeaf(const DataType& type, size_t rows, ByteReader& in) {
   if constexpr (std::is_same_v<ColumnType, ColumnString>) {
     std::vector<uint64_t> lengths;
     lengths.reserve(std::min(rows, in.remaining()));
@@ -53,34 +50,6 @@ MutableColumnPtr decodeTyped(const DataType& type, size_t rows, ByteReader& in) 
     for (uint64_t length : lengths) {
       column->push(chars.substr(position, length));
       position += length;
-    }
-    return column;
-  } else if constexpr (std::is_same_v<ColumnType, ColumnNullable>) {
-    std::string_view null_bytes = in.take(rows);
-    std::vector<uint8_t> null_map(null_bytes.begin(), null_bytes.end());
-    for (uint8_t& flag : null_map) {
-      if (flag > 1) throw CorruptDataError("null map byte is not 0 or 1");
-    }
-    MutableColumnPtr nested = decodeColumn(type.nested(), rows, in);
-    return std::make_shared<ColumnNullable>(type, std::move(nested), std::move(null_map));
-  } else if constexpr (std::is_same_v<ColumnType, ColumnArray>) {
-    std::vector<uint64_t> counts;
-    counts.reserve(std::min(rows, in.remaining()));
-    uint64_t total = 0;
-    for (size_t row = 0; row < rows; ++row) {
-      counts.push_back(in.getVarint());
-      total += counts.back();
-      if (total > (uint64_t{1} << 40)) throw CorruptDataError("array sizes are implausible");
-    }
-    MutableColumnPtr elements = decodeColumn(type.nested(), total, in);
-    auto column = std::make_shared<ColumnArray>(type);
-    column->reserve(rows);
-    column->elements().reserve(total);
-    size_t position = 0;
-    for (uint64_t count : counts) {
-      column->elements().appendRange(*elements, position, count);
-      column->finishRow();
-      position += count;
     }
     return column;
   } else {
@@ -100,21 +69,92 @@ MutableColumnPtr decodeTyped(const DataType& type, size_t rows, ByteReader& in) 
   }
 }
 
-}  // namespace
+template <typename ColumnType>
+constexpr bool kIsWrapper = std::is_same_v<ColumnType, ColumnNullable> || std::is_same_v<ColumnType, ColumnArray>;
 
-void encodeColumn(const Column& column, size_t start, size_t count, std::string& out) {
+void encodePlainLeaf(const Column& column, size_t start, size_t count, std::string& out) {
   dispatchPhysical(column.type(), [&](auto* tag) {
     using ColumnType = std::remove_pointer_t<decltype(tag)>;
-    encodeTyped(static_cast<const ColumnType&>(column), start, count, out);
+    if constexpr (!kIsWrapper<ColumnType>) encodeLeaf(static_cast<const ColumnType&>(column), start, count, out);
   });
 }
 
-MutableColumnPtr decodeColumn(const DataType& type, size_t rows, ByteReader& in) {
-  if (type.id() == TypeId::kNothing) throw CorruptDataError("cannot decode a column of type Nothing");
+MutableColumnPtr decodePlainLeaf(const DataType& type, size_t rows, ByteReader& in) {
   return dispatchPhysical(type, [&](auto* tag) -> MutableColumnPtr {
     using ColumnType = std::remove_pointer_t<decltype(tag)>;
-    return decodeTyped<ColumnType>(type, rows, in);
+    if constexpr (kIsWrapper<ColumnType>) {
+      throw std::logic_error("decodePlainLeaf: " + type.name() + " is not a leaf type");
+    } else {
+      return decodeLeaf<ColumnType>(type, rows, in);
+    }
   });
+}
+
+void encodeNullable(const ColumnNullable& column, size_t start, size_t count, std::string& out, const LeafCodec& leaves) {
+  ByteWriter(out).putBytes(column.nullMap().data() + start, count);
+  encodeColumnWith(column.nested(), start, count, out, leaves);
+}
+
+void encodeArray(const ColumnArray& column, size_t start, size_t count, std::string& out, const LeafCodec& leaves) {
+  const auto [begin, end] = putSizes(column.offsets(), start, count, out);
+  encodeColumnWith(column.elements(), begin, end - begin, out, leaves);
+}
+
+MutableColumnPtr decodeNullable(const DataType& type, size_t rows, ByteReader& in, const LeafCodec& leaves) {
+  std::string_view null_bytes = in.take(rows);
+  std::vector<uint8_t> null_map(null_bytes.begin(), null_bytes.end());
+  for (uint8_t& flag : null_map) {
+    if (flag > 1) throw CorruptDataError("null map byte is not 0 or 1");
+  }
+  MutableColumnPtr nested = decodeColumnWith(type.nested(), rows, in, leaves);
+  return std::make_shared<ColumnNullable>(type, std::move(nested), std::move(null_map));
+}
+
+MutableColumnPtr decodeArray(const DataType& type, size_t rows, ByteReader& in, const LeafCodec& leaves) {
+  std::vector<uint64_t> counts;
+  counts.reserve(std::min(rows, in.remaining()));
+  uint64_t total = 0;
+  for (size_t row = 0; row < rows; ++row) {
+    counts.push_back(in.getVarint());
+    total += counts.back();
+    if (total > (uint64_t{1} << 40)) throw CorruptDataError("array sizes are implausible");
+  }
+  MutableColumnPtr elements = decodeColumnWith(type.nested(), total, in, leaves);
+  auto column = std::make_shared<ColumnArray>(type);
+  column->reserve(rows);
+  column->elements().reserve(total);
+  size_t position = 0;
+  for (uint64_t count : counts) {
+    column->elements().appendRange(*elements, position, count);
+    column->finishRow();
+    position += count;
+  }
+  return column;
+}
+
+}  // namespace
+
+const LeafCodec kPlainLeaves{encodePlainLeaf, decodePlainLeaf};
+
+void encodeColumnWith(const Column& column, size_t start, size_t count, std::string& out, const LeafCodec& leaves) {
+  if (column.type().isNullable()) return encodeNullable(static_cast<const ColumnNullable&>(column), start, count, out, leaves);
+  if (column.type().isArray()) return encodeArray(static_cast<const ColumnArray&>(column), start, count, out, leaves);
+  leaves.encode(column, start, count, out);
+}
+
+MutableColumnPtr decodeColumnWith(const DataType& type, size_t rows, ByteReader& in, const LeafCodec& leaves) {
+  if (type.id() == TypeId::kNothing) throw CorruptDataError("cannot decode a column of type Nothing");
+  if (type.isNullable()) return decodeNullable(type, rows, in, leaves);
+  if (type.isArray()) return decodeArray(type, rows, in, leaves);
+  return leaves.decode(type, rows, in);
+}
+
+void encodeColumn(const Column& column, size_t start, size_t count, std::string& out) {
+  encodeColumnWith(column, start, count, out, kPlainLeaves);
+}
+
+MutableColumnPtr decodeColumn(const DataType& type, size_t rows, ByteReader& in) {
+  return decodeColumnWith(type, rows, in, kPlainLeaves);
 }
 
 void encodeBatch(const Batch& batch, std::string& out) {

@@ -25,6 +25,18 @@ void encodeColumn(const Column& column, size_t start, size_t count, std::string&
 /// Reads `rows` rows of `type` written by encodeColumn.
 MutableColumnPtr decodeColumn(const DataType& type, size_t rows, ByteReader& in);
 
+/// How the leaves of a column tree (string and fixed-width columns) are written. encodeColumn
+/// uses the plain layout above; part blocks (storage/column_encoding.h) plug in their own, and
+/// share the Nullable and Array framing through the *With functions.
+struct LeafCodec {
+  void (*encode)(const Column& leaf, size_t start, size_t count, std::string& out);
+  MutableColumnPtr (*decode)(const DataType& type, size_t rows, ByteReader& in);
+};
+/// The plain leaf layout of encodeColumn/decodeColumn.
+extern const LeafCodec kPlainLeaves;
+void encodeColumnWith(const Column& column, size_t start, size_t count, std::string& out, const LeafCodec& leaves);
+MutableColumnPtr decodeColumnWith(const DataType& type, size_t rows, ByteReader& in, const LeafCodec& leaves);
+
 /// Appends the whole batch.
 void encodeBatch(const Batch& batch, std::string& out);
 /// Reads a batch written by encodeBatch; `data` must hold exactly one batch.

@@ -16,6 +16,7 @@
 
 #include "storage/batch_codec.h"
 #include "storage/byte_io.h"
+#include "storage/column_encoding.h"
 #include "storage/file_io.h"
 
 namespace perch::storage {
@@ -23,7 +24,8 @@ namespace {
 
 constexpr std::string_view kHeaderMagic = "PERCHPRT";
 constexpr std::string_view kTrailerMagic = "PERCHEND";
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
+constexpr uint32_t kLegacyVersion = 1;  // one block per granule, plain encoding: still read
 constexpr size_t kHeaderSize = 8 + 4;
 constexpr size_t kTrailerSize = 8 + 4 + 4 + 8;
 constexpr size_t kBlockHeaderSize = 1 + 4 + 4 + 4;
@@ -38,6 +40,48 @@ bool parseNumber(std::string_view text, uint64_t& value) {
   return error == std::errc() && end == text.data() + text.size() && !text.empty();
 }
 
+void encodeBlockLocation(const BlockLocation& block, ByteWriter& writer) {
+  writer.put<uint64_t>(block.offset);
+  writer.put<uint32_t>(block.compressed_size);
+  writer.put<uint32_t>(block.raw_size);
+  writer.put<uint32_t>(block.checksum);
+  writer.put<uint8_t>(static_cast<uint8_t>(block.codec));
+}
+
+BlockLocation decodeBlockLocation(ByteReader& in) {
+  BlockLocation block;
+  block.offset = in.get<uint64_t>();
+  block.compressed_size = in.get<uint32_t>();
+  block.raw_size = in.get<uint32_t>();
+  block.checksum = in.get<uint32_t>();
+  const uint8_t codec = in.get<uint8_t>();
+  if (codec > static_cast<uint8_t>(Codec::kZSTD)) throw CorruptDataError("unknown codec " + std::to_string(codec));
+  block.codec = static_cast<Codec>(codec);
+  return block;
+}
+
+void encodeStats(const GranuleStats& stats, ByteWriter& writer) {
+  writer.put<uint8_t>(static_cast<uint8_t>((stats.has_min_max ? 1 : 0) | (stats.has_null ? 2 : 0)));
+  if (stats.has_min_max) {
+    writer.putString(stats.min);
+    writer.putString(stats.max);
+  }
+}
+
+GranuleStats decodeStats(ByteReader& in) {
+  GranuleStats stats;
+  const uint8_t flags = in.get<uint8_t>();
+  stats.has_min_max = flags & 1;
+  stats.has_null = flags & 2;
+  if (stats.has_min_max) {
+    stats.min = std::string(in.getString());
+    stats.max = std::string(in.getString());
+  }
+  return stats;
+}
+
+// Version 2, per column: its blocks (each with the number of granules it holds), then the
+// min/max of each granule.
 void encodeIndex(const PartIndex& index, std::string& out) {
   ByteWriter writer(out);
   writer.putString(index.schema_signature);
@@ -48,26 +92,49 @@ void encodeIndex(const PartIndex& index, std::string& out) {
   for (uint32_t rows : index.granule_rows) writer.putVarint(rows);
   writer.putVarint(index.blocks.size());
   for (size_t column = 0; column < index.blocks.size(); ++column) {
-    for (size_t granule = 0; granule < index.granule_rows.size(); ++granule) {
-      const BlockLocation& block = index.blocks[column][granule];
-      writer.put<uint64_t>(block.offset);
-      writer.put<uint32_t>(block.compressed_size);
-      writer.put<uint32_t>(block.raw_size);
-      writer.put<uint32_t>(block.checksum);
-      writer.put<uint8_t>(static_cast<uint8_t>(block.codec));
-      const GranuleStats& stats = index.stats[column][granule];
-      writer.put<uint8_t>(static_cast<uint8_t>((stats.has_min_max ? 1 : 0) | (stats.has_null ? 2 : 0)));
-      if (stats.has_min_max) {
-        writer.putString(stats.min);
-        writer.putString(stats.max);
-      }
+    writer.putVarint(index.blocks[column].size());
+    for (const BlockLocation& block : index.blocks[column]) {
+      encodeBlockLocation(block, writer);
+      writer.putVarint(block.granules);
     }
+    for (const GranuleStats& stats : index.stats[column]) encodeStats(stats, writer);
   }
 }
 
-PartIndex decodeIndex(std::string_view data) {
+// Version 2 (see encodeIndex): the blocks of a column must hold its granules exactly once, in order.
+void decodeColumnEntries(ByteReader& in, size_t granule_count, std::vector<BlockLocation>& blocks,
+                         std::vector<GranuleStats>& stats) {
+  const uint64_t block_count = in.getVarint();
+  if (block_count > granule_count) throw CorruptDataError("block count is implausible");
+  uint64_t next_granule = 0;
+  for (uint64_t i = 0; i < block_count; ++i) {
+    BlockLocation block = decodeBlockLocation(in);
+    const uint64_t granules = in.getVarint();
+    if (granules == 0 || granules > granule_count - next_granule) throw CorruptDataError("block granule counts are inconsistent");
+    block.first_granule = static_cast<uint32_t>(next_granule);
+    block.granules = static_cast<uint32_t>(granules);
+    next_granule += granules;
+    blocks.push_back(block);
+  }
+  if (next_granule != granule_count) throw CorruptDataError("the blocks of a column do not hold every granule");
+  for (size_t granule = 0; granule < granule_count; ++granule) stats.push_back(decodeStats(in));
+}
+
+// Version 1 (legacy, read only): one block per granule, entries interleaved with the min/max.
+void decodeLegacyColumnEntries(ByteReader& in, size_t granule_count, std::vector<BlockLocation>& blocks,
+                               std::vector<GranuleStats>& stats) {
+  for (size_t granule = 0; granule < granule_count; ++granule) {
+    BlockLocation block = decodeBlockLocation(in);
+    block.first_granule = static_cast<uint32_t>(granule);
+    blocks.push_back(block);
+    stats.push_back(decodeStats(in));
+  }
+}
+
+PartIndex decodeIndex(std::string_view data, uint32_t version) {
   ByteReader in(data);
   PartIndex index;
+  index.version = version;
   index.schema_signature = std::string(in.getString());
   const uint64_t key_count = in.getVarint();
   if (key_count > in.remaining()) throw CorruptDataError("sorting key count is implausible");
@@ -89,25 +156,10 @@ PartIndex decodeIndex(std::string_view data) {
   index.blocks.resize(column_count);
   index.stats.resize(column_count);
   for (uint64_t column = 0; column < column_count; ++column) {
-    for (uint64_t granule = 0; granule < granule_count; ++granule) {
-      BlockLocation block;
-      block.offset = in.get<uint64_t>();
-      block.compressed_size = in.get<uint32_t>();
-      block.raw_size = in.get<uint32_t>();
-      block.checksum = in.get<uint32_t>();
-      const uint8_t codec = in.get<uint8_t>();
-      if (codec > static_cast<uint8_t>(Codec::kZSTD)) throw CorruptDataError("unknown codec " + std::to_string(codec));
-      block.codec = static_cast<Codec>(codec);
-      GranuleStats stats;
-      const uint8_t flags = in.get<uint8_t>();
-      stats.has_min_max = flags & 1;
-      stats.has_null = flags & 2;
-      if (stats.has_min_max) {
-        stats.min = std::string(in.getString());
-        stats.max = std::string(in.getString());
-      }
-      index.blocks[column].push_back(block);
-      index.stats[column].push_back(std::move(stats));
+    if (version == kLegacyVersion) {
+      decodeLegacyColumnEntries(in, granule_count, index.blocks[column], index.stats[column]);
+    } else {
+      decodeColumnEntries(in, granule_count, index.blocks[column], index.stats[column]);
     }
   }
   if (!in.atEnd()) throw CorruptDataError("trailing bytes after the index");
@@ -140,6 +192,13 @@ bool readAt(int fd, uint64_t offset, std::string& data, const std::filesystem::p
                                         "; the table cannot be read until the part is restored or the table truncated");
 }
 
+std::string describeBlock(const BlockLocation& block) {
+  const std::string granules = block.granules == 1 ? "granule " + std::to_string(block.first_granule)
+                                                   : "granules " + std::to_string(block.first_granule) + "-" +
+                                                         std::to_string(block.first_granule + block.granules - 1);
+  return "block of " + granules + " at offset " + std::to_string(block.offset);
+}
+
 // Checks the file's framing and returns its verified index; throws CorruptDataError.
 PartIndex readIndex(int fd, uint64_t file_size, const std::filesystem::path& path, uint64_t& data_end) {
   if (file_size < kHeaderSize + kTrailerSize) {
@@ -154,8 +213,11 @@ PartIndex readIndex(int fd, uint64_t file_size, const std::filesystem::path& pat
     throw CorruptDataError("missing header or trailer (file is " + std::to_string(file_size) + " bytes)");
   }
   ByteReader header_reader(std::string_view(header).substr(8, 4));
-  if (const uint32_t version = header_reader.get<uint32_t>(); version != kVersion) {
-    throw CorruptDataError("unsupported part version " + std::to_string(version));
+  const uint32_t version = header_reader.get<uint32_t>();
+  if (version != kVersion && version != kLegacyVersion) {
+    throw Error(ErrorCode::kInternal, "part '" + path.string() + "' has format version " + std::to_string(version) +
+                                          "; this build reads versions " + std::to_string(kLegacyVersion) + " and " +
+                                          std::to_string(kVersion) + " (was it written by a newer Perch?)");
   }
   ByteReader trailer_reader(trailer);
   const uint64_t footer_offset = trailer_reader.get<uint64_t>();
@@ -168,10 +230,10 @@ PartIndex readIndex(int fd, uint64_t file_size, const std::filesystem::path& pat
   if (!readAt(fd, footer_offset, footer, path)) throw CorruptDataError("file is shorter than its size");
   if (checksum(footer) != footer_checksum) throw CorruptDataError("index checksum mismatch");
   data_end = footer_offset;
-  return decodeIndex(footer);
+  return decodeIndex(footer, version);
 }
 
-// Decoded blocks recently read, shared by all parts: a hot query over a part then costs what a
+// Decoded granules recently read, shared by all parts: a hot query over a part then costs what a
 // query over in-memory batches costs, without making a restarted table resident. Bounded by bytes
 // (least recently used evicted); keyed by a process-unique part id, so a deleted part's entries
 // are never hit again and simply age out. Guarded by mutex_.
@@ -245,6 +307,50 @@ class DecodedBlockCache {
   size_t capacity_ = 0;
 };
 
+// Appends the compressed block `raw` (granules [first_granule, first_granule + granules) of a
+// column) to `file` and records where it went.
+void appendBlock(std::string_view raw, uint32_t first_granule, uint32_t granules, Codec codec, std::string& file,
+                 std::vector<BlockLocation>& blocks) {
+  const std::string compressed = compressBlock(codec, raw);
+  const BlockLocation block{file.size(), static_cast<uint32_t>(compressed.size()), static_cast<uint32_t>(raw.size()),
+                            checksum(compressed), codec, first_granule, granules};
+  ByteWriter writer(file);
+  writer.put<uint8_t>(static_cast<uint8_t>(codec));
+  writer.put<uint32_t>(block.compressed_size);
+  writer.put<uint32_t>(block.raw_size);
+  writer.put<uint32_t>(block.checksum);
+  file.append(compressed);
+  blocks.push_back(block);
+}
+
+// Writes one column as blocks of consecutive granules: a block is closed once it holds
+// min_block_bytes, and a granule that would grow it past max_block_bytes starts the next one.
+void writeColumnBlocks(const Column& values, const std::vector<uint32_t>& granule_rows, Codec codec,
+                       const PartWriteOptions& options, std::string& file, std::vector<BlockLocation>& blocks) {
+  std::string raw;
+  std::string granule;
+  uint32_t first_granule = 0;
+  uint32_t granules = 0;
+  auto closeBlock = [&] {
+    if (granules == 0) return;
+    appendBlock(raw, first_granule, granules, codec, file, blocks);
+    first_granule += granules;
+    granules = 0;
+    raw.clear();
+  };
+  size_t start = 0;
+  for (uint32_t rows : granule_rows) {
+    granule.clear();
+    encodeGranuleColumn(values, start, rows, granule);
+    start += rows;
+    if (raw.size() + granule.size() > options.max_block_bytes) closeBlock();
+    raw += granule;
+    ++granules;
+    if (raw.size() >= options.min_block_bytes) closeBlock();
+  }
+  closeBlock();
+}
+
 std::atomic<uint64_t> next_part_id{1};
 
 }  // namespace
@@ -292,6 +398,7 @@ std::shared_ptr<const Part> Part::write(const std::filesystem::path& directory, 
                                         const TableSchema& schema, const std::vector<std::string>& sorting_key,
                                         const Batch& sorted_rows, const PartWriteOptions& options) {
   PartIndex index;
+  index.version = kVersion;
   index.schema_signature = schema.signature();
   index.sorting_key = sorting_key;
   index.rows = sorted_rows.rows;
@@ -304,25 +411,14 @@ std::shared_ptr<const Part> Part::write(const std::filesystem::path& directory, 
   file.append(kHeaderMagic);
   ByteWriter writer(file);
   writer.put<uint32_t>(kVersion);
-  std::string raw;
   index.blocks.resize(schema.columns.size());
   index.stats.resize(schema.columns.size());
   for (size_t column = 0; column < schema.columns.size(); ++column) {
     Codec codec = options.default_codec;
     if (auto it = options.column_codecs.find(schema.columns[column].name); it != options.column_codecs.end()) codec = it->second;
+    writeColumnBlocks(*sorted_rows.columns[column], index.granule_rows, codec, options, file, index.blocks[column]);
     size_t start = 0;
     for (uint32_t rows : index.granule_rows) {
-      raw.clear();
-      encodeColumn(*sorted_rows.columns[column], start, rows, raw);
-      const std::string compressed = compressBlock(codec, raw);
-      BlockLocation block{file.size(), static_cast<uint32_t>(compressed.size()), static_cast<uint32_t>(raw.size()),
-                          checksum(compressed), codec};
-      writer.put<uint8_t>(static_cast<uint8_t>(codec));
-      writer.put<uint32_t>(block.compressed_size);
-      writer.put<uint32_t>(block.raw_size);
-      writer.put<uint32_t>(block.checksum);
-      file.append(compressed);
-      index.blocks[column].push_back(block);
       index.stats[column].push_back(computeGranuleStats(*sorted_rows.columns[column], start, rows));
       start += rows;
     }
@@ -373,11 +469,10 @@ std::shared_ptr<const Part> Part::load(const std::filesystem::path& path, const 
       }
       if (index.blocks.size() != schema.columns.size()) throw CorruptDataError("column count differs from the schema");
       for (size_t column = 0; column < index.blocks.size(); ++column) {
-        for (size_t granule = 0; granule < index.blocks[column].size(); ++granule) {
-          const BlockLocation& block = index.blocks[column][granule];
+        for (const BlockLocation& block : index.blocks[column]) {
           if (block.offset < kHeaderSize || block.offset + kBlockHeaderSize + block.compressed_size > data_end) {
-            throw CorruptDataError("column '" + schema.columns[column].name + "' granule " + std::to_string(granule) +
-                                   " (block at offset " + std::to_string(block.offset) + ") lies outside the data area");
+            throw CorruptDataError("column '" + schema.columns[column].name + "' " + describeBlock(block) +
+                                   " lies outside the data area");
           }
         }
       }
@@ -411,12 +506,46 @@ ColumnPtr Part::readColumn(size_t column, size_t granule) const {
     throw std::logic_error("Part::readColumn: column " + std::to_string(column) + " granule " + std::to_string(granule) +
                            " out of range for '" + path_.string() + "'");
   }
-  if (ColumnPtr cached = DecodedBlockCache::instance().find(id_, column, granule)) return cached;
-  const BlockLocation& block = index_.blocks[column][granule];
-  const std::string where = "column '" + column_names_[column] + "' granule " + std::to_string(granule) + " (block at offset " +
-                            std::to_string(block.offset) + ")";
+  const size_t one[] = {granule};
+  return readColumnGranules(column, one).front();
+}
+
+size_t Part::blockOf(size_t column, size_t granule) const {
+  const auto& blocks = index_.blocks[column];
+  const auto after = std::upper_bound(blocks.begin(), blocks.end(), granule,
+                                      [](size_t value, const BlockLocation& block) { return value < block.first_granule; });
+  return static_cast<size_t>(after - blocks.begin()) - 1;
+}
+
+std::vector<ColumnPtr> Part::readColumnGranules(size_t column, std::span<const size_t> granules) const {
+  DecodedBlockCache& cache = DecodedBlockCache::instance();
+  std::vector<ColumnPtr> columns;
+  columns.reserve(granules.size());
+  std::vector<MutableColumnPtr> decoded;  // the granules of the block read last
+  size_t decoded_block = SIZE_MAX;
+  for (size_t granule : granules) {
+    if (ColumnPtr cached = cache.find(id_, column, granule)) {
+      columns.push_back(std::move(cached));
+      continue;
+    }
+    const size_t block = blockOf(column, granule);
+    const uint32_t first_granule = index_.blocks[column][block].first_granule;
+    if (block != decoded_block) {
+      decoded = readBlock(column, block, granule);
+      decoded_block = block;
+      for (size_t i = 0; i < decoded.size(); ++i) cache.insert(id_, column, first_granule + i, decoded[i]);
+    }
+    columns.push_back(decoded[granule - first_granule]);
+  }
+  return columns;
+}
+
+std::vector<MutableColumnPtr> Part::readBlock(size_t column, size_t block_number, size_t wanted) const {
+  const BlockLocation& block = index_.blocks[column][block_number];
+  const std::string where = "column '" + column_names_[column] + "' granule " + std::to_string(wanted) + " (" + describeBlock(block) + ")";
   try {
     std::string data(kBlockHeaderSize + block.compressed_size, '\0');
+    blocks_read_.fetch_add(1, std::memory_order_relaxed);
     if (!readAt(fd_, block.offset, data, path_)) throw CorruptDataError(where + ": the file ends inside the block");
     ByteReader block_header(std::string_view(data).substr(0, kBlockHeaderSize));
     const uint8_t codec = block_header.get<uint8_t>();
@@ -431,14 +560,17 @@ ColumnPtr Part::readColumn(size_t column, size_t granule) const {
     if (checksum(compressed) != block.checksum) throw CorruptDataError(where + ": checksum mismatch");
     const std::string raw = decompressBlock(block.codec, compressed, raw_size);
     ByteReader in(raw);
-    MutableColumnPtr decoded;
-    try {
-      decoded = decodeColumn(column_types_[column], index_.granule_rows[granule], in);
-    } catch (const CorruptDataError& error) {
-      throw CorruptDataError(where + ": " + error.what());
+    std::vector<MutableColumnPtr> decoded;
+    for (uint32_t granule = block.first_granule; granule < block.first_granule + block.granules; ++granule) {
+      try {
+        const size_t rows = index_.granule_rows[granule];
+        decoded.push_back(index_.version == kLegacyVersion ? decodeColumn(column_types_[column], rows, in)
+                                                           : decodeGranuleColumn(column_types_[column], rows, in));
+      } catch (const CorruptDataError& error) {
+        throw CorruptDataError(where + ": granule " + std::to_string(granule) + ": " + error.what());
+      }
     }
     if (!in.atEnd()) throw CorruptDataError(where + ": trailing bytes in the block");
-    DecodedBlockCache::instance().insert(id_, column, granule, decoded);
     return decoded;
   } catch (const CorruptDataError& error) {
     throwCorrupt(path_, error.what());
@@ -450,31 +582,32 @@ Batch Part::readGranules(std::span<const size_t> columns, std::span<const size_t
   for (size_t granule : granules) batch.rows += index_.granule_rows.at(granule);
   batch.columns.reserve(columns.size());
   for (size_t column : columns) {
-    if (granules.size() == 1) {
-      batch.columns.push_back(readColumn(column, granules[0]));
+    std::vector<ColumnPtr> parts = readColumnGranules(column, granules);
+    if (parts.size() == 1) {
+      batch.columns.push_back(std::move(parts.front()));
       continue;
     }
     MutableColumnPtr combined = makeColumn(column_types_.at(column));
     combined->reserve(batch.rows);
-    for (size_t granule : granules) {
-      const ColumnPtr part = readColumn(column, granule);
-      combined->appendRange(*part, 0, part->size());
-    }
+    for (const ColumnPtr& part : parts) combined->appendRange(*part, 0, part->size());
     batch.columns.push_back(std::move(combined));
   }
   return batch;
 }
 
 std::vector<BatchPtr> Part::readAll() const {
-  std::vector<size_t> columns(column_types_.size());
-  for (size_t i = 0; i < columns.size(); ++i) columns[i] = i;
-  std::vector<BatchPtr> batches;
-  batches.reserve(granuleCount());
-  for (size_t granule = 0; granule < granuleCount(); ++granule) {
-    const size_t one[] = {granule};
-    batches.push_back(std::make_shared<const Batch>(readGranules(columns, one)));
+  std::vector<size_t> granules(granuleCount());
+  for (size_t i = 0; i < granules.size(); ++i) granules[i] = i;
+  std::vector<Batch> batches(granules.size());
+  for (size_t granule : granules) batches[granule].rows = index_.granule_rows[granule];
+  for (size_t column = 0; column < column_types_.size(); ++column) {
+    std::vector<ColumnPtr> columns = readColumnGranules(column, granules);
+    for (size_t granule : granules) batches[granule].columns.push_back(std::move(columns[granule]));
   }
-  return batches;
+  std::vector<BatchPtr> result;
+  result.reserve(batches.size());
+  for (Batch& batch : batches) result.push_back(std::make_shared<const Batch>(std::move(batch)));
+  return result;
 }
 
 }  // namespace perch::storage

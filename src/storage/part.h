@@ -6,24 +6,33 @@
 // truncate). Its name encodes the WAL range it covers and its merge level, so recovery can tell
 // which parts a merge replaced and which WAL records are already in a part.
 //
+// A column is stored as compressed blocks of several consecutive granules (at least 64 KiB
+// uncompressed unless the column ends, at most 1 MiB unless one granule is larger, like
+// ClickHouse's min/max_compress_block_size), so LZ4 sees enough context; each granule inside a
+// block is encoded on its own (storage/column_encoding.h: dictionaries for LowCardinality(String)).
+//
 // Reads are lazy: after write() or load() a part keeps only its index in memory (granule row
-// counts, where each column block of each granule lies, min/max per column per granule) plus an
-// open read-only file descriptor. readColumn()/readGranules() fetch single blocks with pread,
-// verify their checksum and decode them on demand. Keeping the descriptor open means a part whose
+// counts, where each block of each column lies and which granules it holds, min/max per column
+// per granule) plus an open read-only file descriptor. readColumn()/readGranules() fetch only the
+// blocks holding the wanted granules with pread, verify their checksum and decode them on demand. Keeping the descriptor open means a part whose
 // file a merge or truncate has unlinked stays readable for every snapshot that still holds it; the
 // space is freed when the last reference goes. load() verifies the header, the trailer, the index
 // checksum and that every block lies inside the data area (cheap: the index only); block
 // checksums are verified on every read, so a flipped byte fails the query that reads it with a
 // perch::Error naming the part file, the column and the granule — it never returns wrong numbers.
 //
-// Decoded blocks go to a process-wide cache bounded by bytes (least recently used evicted;
+// Decoded granules go to a process-wide cache bounded by bytes (least recently used evicted;
 // kDefaultBlockCacheBytes, PERCH_BLOCK_CACHE_MB overrides, 0 disables), so hot queries do not pay
 // for decompression again; a block is verified when it is read from the file, not on a cache hit.
+//
+// Parts of format version 1 (one block per granule, plain encoding) are still read; every part
+// written is version 2, so merges upgrade old parts.
 //
 // Thread safety: a Part is immutable after construction and shared as shared_ptr<const Part>; all
 // read methods may be called concurrently (pread has no shared file offset).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -62,27 +71,35 @@ struct PartName {
   bool operator==(const PartName&) const = default;
 };
 
-/// Where one compressed block (one column of one granule) lives in the part file.
+/// Where one compressed block (granules [first_granule, first_granule + granules) of one column)
+/// lives in the part file.
 struct BlockLocation {
   uint64_t offset = 0;  // of the block header
   uint32_t compressed_size = 0;
   uint32_t raw_size = 0;
   uint32_t checksum = 0;  // CRC-32 of the compressed bytes
   Codec codec = Codec::kLZ4;
+  uint32_t first_granule = 0;
+  uint32_t granules = 1;
 };
 
 /// The part's index, stored in its footer.
 struct PartIndex {
+  uint32_t version = 0;  // of the file format: 1 (legacy, read only) or 2
   std::string schema_signature;
   std::vector<std::string> sorting_key;
   uint64_t rows = 0;
   std::vector<uint32_t> granule_rows;
-  std::vector<std::vector<BlockLocation>> blocks;  // [column][granule]
+  std::vector<std::vector<BlockLocation>> blocks;  // [column][block], blocks in granule order
   std::vector<std::vector<GranuleStats>> stats;    // [column][granule]
 };
 
 struct PartWriteOptions {
   size_t granule_rows = 8192;
+  /// A block is closed once it holds this many uncompressed bytes (ClickHouse's min_compress_block_size)
+  size_t min_block_bytes = size_t{64} << 10;
+  /// and a granule goes to a new block rather than grow one past this (max_compress_block_size).
+  size_t max_block_bytes = size_t{1} << 20;
   Codec default_codec = Codec::kLZ4;
   std::map<std::string, Codec, std::less<>> column_codecs;  // by column name
 };
@@ -118,18 +135,28 @@ class Part {
   /// Uncompressed bytes of all blocks (what a full decode would produce, roughly).
   uint64_t rawBytes() const { return raw_bytes_; }
 
-  /// Column `column` (schema position) of granule `granule`: read, checksum-verified, decoded.
-  /// Throws perch::Error (kInternal) naming the part, column and granule on a checksum, read or
-  /// decode failure.
+  /// Column `column` (schema position) of granule `granule`: its block read, checksum-verified,
+  /// decoded. Throws perch::Error (kInternal) naming the part, column and granule on a checksum,
+  /// read or decode failure.
   ColumnPtr readColumn(size_t column, size_t granule) const;
   /// Columns `columns` (schema positions, in that output order) of the granules `granules`
-  /// (ascending), concatenated into one batch.
+  /// (ascending), concatenated into one batch. Each block is read at most once.
   Batch readGranules(std::span<const size_t> columns, std::span<const size_t> granules) const;
   /// Every column of every granule, one batch per granule, in sorting-key order (merges, tests).
   std::vector<BatchPtr> readAll() const;
+  /// How many blocks this object has read from its file so far (cache hits are not reads).
+  uint64_t blocksRead() const { return blocks_read_.load(std::memory_order_relaxed); }
 
  private:
   Part(PartName name, std::filesystem::path path, int fd, PartIndex index, uint64_t bytes_on_disk, const TableSchema& schema);
+
+  /// Column `column` of the ascending `granules`, from the cache or their blocks.
+  std::vector<ColumnPtr> readColumnGranules(size_t column, std::span<const size_t> granules) const;
+  /// Position in index_.blocks[column] of the block holding `granule`.
+  size_t blockOf(size_t column, size_t granule) const;
+  /// Every granule of block `block` of `column`, read, verified and decoded; `wanted` is the
+  /// granule the caller needs, named in errors.
+  std::vector<MutableColumnPtr> readBlock(size_t column, size_t block, size_t wanted) const;
 
   PartName name_;
   std::filesystem::path path_;
@@ -140,6 +167,7 @@ class Part {
   uint64_t raw_bytes_ = 0;
   std::vector<DataType> column_types_;
   std::vector<std::string> column_names_;
+  mutable std::atomic<uint64_t> blocks_read_{0};
 };
 using PartPtr = std::shared_ptr<const Part>;
 
