@@ -122,14 +122,15 @@ void writeByteSplit(const T* values, size_t count, std::string& out) {
   using Unsigned = std::make_unsigned_t<T>;
   const bool delta = mostlyAscending(values, count);
   out.push_back(static_cast<char>(delta ? LeafLayout::kDeltaByteSplit : LeafLayout::kByteSplit));
+  std::vector<Unsigned> stored(values, values + count);
+  if (delta) {
+    for (size_t row = count; row-- > 1;) stored[row] = static_cast<Unsigned>(stored[row] - stored[row - 1]);  // wraps
+  }
   const size_t base = out.size();
   out.resize(base + count * sizeof(T));
-  Unsigned previous = 0;
-  for (size_t row = 0; row < count; ++row) {
-    const auto value = static_cast<Unsigned>(values[row]);
-    const auto stored = static_cast<Unsigned>(delta ? value - previous : value);  // wraps: any order decodes
-    previous = value;
-    for (size_t byte = 0; byte < sizeof(T); ++byte) out[base + byte * count + row] = static_cast<char>(stored >> (8 * byte));
+  for (size_t byte = 0; byte < sizeof(T); ++byte) {
+    char* plane = out.data() + base + byte * count;
+    for (size_t row = 0; row < count; ++row) plane[row] = static_cast<char>(stored[row] >> (8 * byte));
   }
 }
 
@@ -138,16 +139,15 @@ MutableColumnPtr readByteSplit(const DataType& type, size_t rows, bool delta, By
   using Unsigned = std::make_unsigned_t<T>;
   if (rows > in.remaining() / sizeof(T)) throw CorruptDataError("integer column is shorter than its row count");
   const auto* planes = reinterpret_cast<const uint8_t*>(in.take(rows * sizeof(T)).data());
-  std::vector<T> values(rows);
-  Unsigned previous = 0;
-  for (size_t row = 0; row < rows; ++row) {
-    Unsigned stored = 0;
-    for (size_t byte = 0; byte < sizeof(T); ++byte) stored |= static_cast<Unsigned>(static_cast<Unsigned>(planes[byte * rows + row]) << (8 * byte));
-    const auto value = static_cast<Unsigned>(delta ? previous + stored : stored);
-    values[row] = static_cast<T>(value);
-    previous = value;
+  std::vector<Unsigned> stored(rows, 0);
+  for (size_t byte = 0; byte < sizeof(T); ++byte) {
+    const uint8_t* plane = planes + byte * rows;
+    for (size_t row = 0; row < rows; ++row) stored[row] |= static_cast<Unsigned>(static_cast<Unsigned>(plane[row]) << (8 * byte));
   }
-  return std::make_shared<ColumnVector<T>>(type, std::move(values));
+  if (delta) {
+    for (size_t row = 1; row < rows; ++row) stored[row] = static_cast<Unsigned>(stored[row] + stored[row - 1]);
+  }
+  return std::make_shared<ColumnVector<T>>(type, std::vector<T>(stored.begin(), stored.end()));
 }
 
 // Writes the leaf with the layout that suits its values; false when that is plain.
