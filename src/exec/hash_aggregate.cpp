@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "common/error.h"
+#include "exec/filter.h"
 #include "exec/kernel_loops.h"
 #include "exec/task_pool.h"
 
@@ -57,6 +58,7 @@ HashAggregate::~HashAggregate() {
     for (const auto& partial : partials_) {
       for (char* state : partial->group_states) aggregates_[a].function->destroy(state + state_offsets_[a]);
     }
+    if (totals_state_) aggregates_[a].function->destroy(totals_state_ + state_offsets_[a]);
   }
 }
 
@@ -339,7 +341,6 @@ std::optional<Batch> HashAggregate::next() {
   // Aggregation without GROUP BY returns one row even for empty input (count() = 0).
   if (method_ == Method::kNone && result.group_states.empty()) newGroup(result, {}, 0);
   const size_t groups = result.group_states.size();
-  if (groups == 0) return std::nullopt;
   Batch out;
   out.rows = groups;
   for (auto& key : result.key_columns) out.columns.push_back(key);
@@ -349,7 +350,41 @@ std::optional<Batch> HashAggregate::next() {
     for (char* state : result.group_states) aggregates_[a].function->insertResult(state + state_offsets_[a], *column);
     out.columns.push_back(std::move(column));
   }
+  if (totals_enabled_) computeTotals(result, out);
+  if (groups == 0) return std::nullopt;
   return out;
+}
+
+void HashAggregate::computeTotals(Partial& result, const Batch& groups) {
+  std::vector<uint32_t> selected(groups.rows);
+  for (size_t g = 0; g < groups.rows; ++g) selected[g] = static_cast<uint32_t>(g);
+  for (const auto& predicate : totals_having_) {
+    if (selected.empty()) break;
+    const Batch remaining = gatherBatch(groups, selected);
+    std::vector<uint32_t> passing;
+    for (uint32_t row : selectTrueRows(evaluate(*predicate, remaining), remaining.rows)) passing.push_back(selected[row]);
+    selected = std::move(passing);
+  }
+  totals_state_ = result.arena.allocate(std::max<size_t>(state_size_, 1), state_align_);
+  for (size_t a = 0; a < aggregates_.size(); ++a) aggregates_[a].function->create(totals_state_ + state_offsets_[a]);
+  for (uint32_t g : selected) {
+    for (size_t a = 0; a < aggregates_.size(); ++a) {
+      aggregates_[a].function->merge(totals_state_ + state_offsets_[a], result.group_states[g] + state_offsets_[a]);
+    }
+  }
+  Batch totals;
+  totals.rows = 1;
+  for (const auto& key : keys_) {
+    auto column = makeEmptyColumn(key->type);
+    column->appendDefault();
+    totals.columns.push_back(std::move(column));
+  }
+  for (size_t a = 0; a < aggregates_.size(); ++a) {
+    auto column = makeEmptyColumn(aggregates_[a].function->resultType());
+    aggregates_[a].function->insertResult(totals_state_ + state_offsets_[a], *column);
+    totals.columns.push_back(std::move(column));
+  }
+  totals_ = std::move(totals);
 }
 
 }  // namespace perch

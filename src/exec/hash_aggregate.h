@@ -8,6 +8,10 @@
 // first-seen order (with one thread; in parallel, per-thread partial tables are merged and the
 // order is unspecified, as in ClickHouse). DISTINCT is a HashAggregate with every column as a key
 // and no aggregates.
+//
+// WITH TOTALS (enableTotals): besides the groups, one totals row — the states of every group that
+// passes HAVING merged into one (ClickHouse's default totals_mode, after_having_exclusive), keys
+// at their default values — kept aside for the planner to project (totals()).
 #pragma once
 
 #include <memory>
@@ -34,6 +38,15 @@ class HashAggregate final : public Operator {
 
   std::optional<Batch> next() override;
 
+  /// Also compute the totals row over the groups for which all of `having` (bound over this
+  /// operator's output) hold; call before the first next().
+  void enableTotals(std::vector<BoundExprPtr> having) {
+    totals_enabled_ = true;
+    totals_having_ = std::move(having);
+  }
+  /// The totals row (keys, then aggregates), once next() has returned the groups.
+  const std::optional<Batch>& totals() const { return totals_; }
+
  private:
   enum class Method { kNone, kDirect16, kFixed64, kFixed128, kString, kSerialized };
 
@@ -56,6 +69,8 @@ class HashAggregate final : public Operator {
   uint32_t newGroup(Partial& partial, const std::vector<ColumnPtr>& keys, size_t row) const;
   /// Folds the groups of `from` into `into` (find or create each key, merge the states).
   void mergeInto(Partial& into, Partial& from) const;
+  /// Merges the states of the groups of `groups` that pass totals_having_ into totals_.
+  void computeTotals(Partial& result, const Batch& groups);
 
   OperatorPtr input_;
   std::vector<BoundExprPtr> keys_;
@@ -69,6 +84,10 @@ class HashAggregate final : public Operator {
   size_t state_align_ = 8;
   size_t direct_size_ = 0;
   std::vector<std::unique_ptr<Partial>> partials_;
+  bool totals_enabled_ = false;
+  std::vector<BoundExprPtr> totals_having_;
+  char* totals_state_ = nullptr;  // in partials_[0]'s arena
+  std::optional<Batch> totals_;
 };
 
 }  // namespace perch

@@ -24,16 +24,6 @@ void splitOn(const Expr& expr, std::vector<const Expr*>& out) {
   out.push_back(&expr);
 }
 
-/// Binds `expr` against `scope`, or returns nullptr when it reads columns the scope lacks.
-BoundExprPtr tryBind(ExpressionBinder& binder, const Expr& expr, const BindScope& scope) {
-  try {
-    return binder.bind(expr, scope);
-  } catch (const Error& error) {
-    if (error.code() != ErrorCode::kBadRequest) throw;
-    return nullptr;
-  }
-}
-
 std::pair<JoinMode, JoinMatch> joinKind(const JoinClause& join, const std::string& where) {
   JoinMode mode = JoinMode::kInner;
   switch (join.kind) {
@@ -64,10 +54,18 @@ std::pair<JoinMode, JoinMatch> joinKind(const JoinClause& join, const std::strin
 
 }  // namespace
 
-Planner::Source Planner::planJoin(Source left, const JoinClause& join, const QueryText& text, const RequiredColumns& required) {
+BoundExprPtr tryBind(ExpressionBinder& binder, const Expr& expr, const BindScope& scope) {
+  try {
+    return binder.bind(expr, scope);
+  } catch (const Error& error) {
+    if (error.code() != ErrorCode::kBadRequest) throw;
+    return nullptr;
+  }
+}
+
+Planner::Source Planner::planJoin(Source left, Source right, const JoinClause& join, const QueryText& text) {
   const std::string where = describePosition(text.sql, join.table.position) + text.note;
   const auto [mode, match] = joinKind(join, where);
-  Source right = planTableExpression(join.table, text, required);
   ExpressionBinder binder(functions_, text.sql, text.note, [this, &text](const SelectQuery& subquery, std::vector<DataType>& types) {
     return runSubquery(subquery, text, types);
   });

@@ -7,6 +7,7 @@
 #include "exec/aggregate_function.h"
 #include "exec/array_join.h"
 #include "exec/cast.h"
+#include "exec/fill.h"
 #include "exec/filter.h"
 #include "exec/hash_aggregate.h"
 #include "exec/key_condition.h"
@@ -124,9 +125,10 @@ uint64_t constantToCount(const ColumnPtr& value, std::string_view what) {
   return static_cast<uint64_t>(count);
 }
 
+bool isPredicateType(const DataType& type) { return isNothing(type) || isNumeric(removeNullable(type)); }
+
 void checkPredicateType(const DataType& type, std::string_view clause) {
-  const DataType plain = removeNullable(type);
-  if (!isNothing(type) && !isNumeric(plain)) {
+  if (!isPredicateType(type)) {
     throwBadRequest("Illegal type " + type.name() + " of column for filter in " + std::string(clause) + ", it must be UInt8");
   }
 }
@@ -143,13 +145,210 @@ void attachKeyCondition(Scan& scan, const std::vector<const Expr*>& conjuncts, c
   scan.setKeyCondition(KeyCondition::build(conjuncts, predicates, binder, scope, scan.columns(), functions, key_columns_only));
 }
 
+// Replaces each arrayJoin(arr) call in `expr` by an identifier naming its elements, and records the
+// call (its argument, aliased with that name) in `calls` once per distinct call: the planner puts one
+// ArrayJoin per call under the query, so two different calls multiply the rows (a cartesian
+// product) and the same call written twice is one join, as in ClickHouse.
+void extractArrayJoinCalls(ExprPtr& expr, std::vector<ExprPtr>& calls) {
+  if (!expr || expr->kind != ExprKind::kFunction || expr->name == "lambda") return;
+  for (auto& arg : expr->args) extractArrayJoinCalls(arg, calls);
+  if (expr->name != "arrayJoin" || expr->window) return;
+  if (expr->args.size() != 1) throwBadRequest("Function arrayJoin requires exactly one argument, got " + std::to_string(expr->args.size()));
+  std::vector<const Expr*> aggregates;
+  collectAggregates(*expr->args[0], aggregates, false);
+  if (!aggregates.empty()) throwBadRequest("arrayJoin over an aggregate function is not supported: " + columnName(*expr));
+  const std::string name = columnName(*expr);
+  const bool known = std::any_of(calls.begin(), calls.end(), [&](const ExprPtr& call) { return call->alias == name; });
+  if (!known) {
+    calls.push_back(expr->args[0]->clone());
+    calls.back()->alias = name;
+  }
+  ExprPtr column = makeIdentifier({name}, expr->position);
+  column->alias = expr->alias;
+  expr = std::move(column);
+}
+
+// Whether `expr` names a column that ARRAY JOIN (or an arrayJoin() call) replaces by its elements or
+// adds: such a conjunct cannot run below it.
+bool readsArrayJoinOutput(const Expr& expr, const std::optional<ArrayJoinClause>& array_join, const std::vector<ExprPtr>& calls) {
+  std::set<std::string> outputs;
+  if (array_join) {
+    for (const auto& joined : array_join->exprs) outputs.insert(joined->alias.empty() ? joined->identifierName() : joined->alias);
+  }
+  for (const auto& call : calls) outputs.insert(call->alias);
+  if (outputs.empty()) return false;
+  std::vector<const Expr*> identifiers;
+  collectIdentifierNodes(expr, identifiers);
+  return std::any_of(identifiers.begin(), identifiers.end(), [&](const Expr* identifier) {
+    return outputs.count(identifier->identifierName()) || outputs.count(identifier->name_parts.back()) ||
+           outputs.count(identifier->name_parts.front());
+  });
+}
+
+constexpr size_t kNoSide = SIZE_MAX;
+
+// The join side (index into `sides`) whose columns every identifier of `expr` names, resolving
+// names as the joined scope does: `q.c` is the side qualified q, a bare `c` the first side that has
+// a column c (the left one wins, and a USING key is the left side's). kNoSide when the identifiers
+// name several sides, none, or something else.
+template <typename Sides>
+size_t sideReadBy(const Expr& expr, const Sides& sides) {
+  std::vector<const Expr*> identifiers;
+  collectIdentifierNodes(expr, identifiers);
+  size_t found = kNoSide;
+  for (const Expr* identifier : identifiers) {
+    const auto& parts = identifier->name_parts;
+    if (parts.empty() || parts.size() > 2) return kNoSide;
+    size_t side = kNoSide;
+    for (size_t s = 0; s < sides.size() && (side == kNoSide || parts.size() == 2); ++s) {
+      for (const ScopeColumn& column : sides[s].columns) {
+        if (column.name != parts.back() || (parts.size() == 2 && column.qualifier != parts[0])) continue;
+        if (side != kNoSide && side != s) return kNoSide;  // two sides share the qualifier
+        side = s;
+      }
+    }
+    if (side == kNoSide || (found != kNoSide && found != side)) return kNoSide;
+    found = side;
+  }
+  return found;
+}
+
+// STEP of a WITH FILL column: a number in the column's unit (days for Date, seconds for DateTime)
+// or an INTERVAL of a Date/DateTime column; default 1, or -1 for DESC.
+FillStep fillStep(const OrderByElement& element, const DataType& type, ExpressionBinder& binder) {
+  FillStep step;
+  if (!element.fill_step) {
+    step.count = element.descending ? -1 : 1;
+    step.real = static_cast<double>(step.count);
+    return step;
+  }
+  const Expr& expr = *element.fill_step;
+  const bool interval = expr.kind == ExprKind::kFunction && expr.name.starts_with("toInterval") && expr.args.size() == 1;
+  const ColumnPtr value = castColumn(binder.bindConstant(interval ? *expr.args[0] : expr, "WITH FILL STEP"), DataType(TypeId::kFloat64));
+  const double number = asVector<double>(*value).data()[0];
+  step.real = number;
+  step.count = static_cast<int64_t>(number);
+  if (!interval) {
+    if (!type.isFloat() && static_cast<double>(step.count) != number) {
+      throwBadRequest("WITH FILL STEP of a " + type.name() + " column must be a whole number (at " + binder.where(expr) + ")");
+    }
+    return step;
+  }
+  const std::string unit = expr.name.substr(std::string_view("toInterval").size());
+  const bool is_date = type.id() == TypeId::kDate;
+  if (!is_date && type.id() != TypeId::kDateTime) {
+    throwBadRequest("WITH FILL STEP INTERVAL needs a Date or DateTime column, got " + type.name() + " (at " + binder.where(expr) + ")");
+  }
+  static const std::unordered_map<std::string, std::pair<FillStep::Unit, int64_t>> kUnits = {
+      {"Second", {FillStep::Unit::kSecond, 1}},     {"Minute", {FillStep::Unit::kSecond, 60}},
+      {"Hour", {FillStep::Unit::kSecond, 3600}},    {"Day", {FillStep::Unit::kSecond, 86400}},
+      {"Week", {FillStep::Unit::kSecond, 604800}},  {"Month", {FillStep::Unit::kMonth, 1}},
+      {"Quarter", {FillStep::Unit::kMonth, 3}},     {"Year", {FillStep::Unit::kMonth, 12}}};
+  const auto found = kUnits.find(unit);
+  if (found == kUnits.end() || (is_date && found->second.first == FillStep::Unit::kSecond && found->second.second < 86400)) {
+    throwBadRequest("WITH FILL STEP INTERVAL " + unit + " cannot be used with a " + type.name() + " column (at " + binder.where(expr) + ")");
+  }
+  step.unit = found->second.first;
+  step.count *= found->second.second;
+  if (is_date && step.unit == FillStep::Unit::kSecond) {  // days and weeks of a Date count days
+    step.unit = FillStep::Unit::kNumber;
+    step.count /= 86400;
+  }
+  return step;
+}
+
+// ClickHouse's checks: a step against the sort direction would never reach the next row.
+void checkFillDirection(const OrderByElement& element, const FillColumn& fill, ExpressionBinder& binder) {
+  const bool is_float = fill.type.isFloat();
+  const double step = is_float ? fill.step.real : static_cast<double>(fill.step.count);
+  const std::string where = " (at " + binder.where(*element.expr) + ")";
+  if (step == 0) throwBadRequest("WITH FILL STEP value cannot be zero" + where);
+  const auto before = [&](const FillValue& a, const FillValue& b) { return is_float ? a.real < b.real : a.integer < b.integer; };
+  const bool bounded = !fill.from.null && !fill.to.null;
+  if (!element.descending) {
+    if (step < 0) throwBadRequest("WITH FILL STEP value cannot be negative for sorting in ascending direction" + where);
+    if (bounded && before(fill.to, fill.from)) {
+      throwBadRequest("WITH FILL TO value cannot be less than FROM value for sorting in ascending direction" + where);
+    }
+  } else {
+    if (step > 0) throwBadRequest("WITH FILL STEP value cannot be positive for sorting in descending direction" + where);
+    if (bounded && before(fill.from, fill.to)) {
+      throwBadRequest("WITH FILL FROM value cannot be less than TO value for sorting in descending direction" + where);
+    }
+  }
+}
+
+// ORDER BY ... WITH FILL: the Fill operator over the sorted rows (fill.h), with FROM/TO/STEP
+// evaluated as constants of the column's type. `columns[i]` is the position of ORDER BY element i.
+OperatorPtr planFill(OperatorPtr input, const std::vector<OrderByElement>& order_by, const std::vector<size_t>& columns,
+                     const std::vector<DataType>& types, ExpressionBinder& binder, ExecContext& context) {
+  std::vector<size_t> prefix;
+  std::vector<FillColumn> fills;
+  for (size_t i = 0; i < order_by.size(); ++i) {
+    const OrderByElement& element = order_by[i];
+    if (!element.with_fill) {
+      if (fills.empty()) prefix.push_back(columns[i]);
+      continue;
+    }
+    FillColumn fill;
+    fill.column = columns[i];
+    fill.type = types[columns[i]];
+    fill.descending = element.descending;
+    const bool date = fill.type.id() == TypeId::kDate || fill.type.id() == TypeId::kDateTime;
+    if (!fill.type.isNumber() && !date) {
+      throwBadRequest("WITH FILL needs a number, Date or DateTime column; " + columnName(*element.expr) + " has type " + fill.type.name() +
+                      " (at " + binder.where(*element.expr) + ")");
+    }
+    auto bound = [&](const ExprPtr& expr, std::string_view what) {
+      ColumnPtr value = castColumn(binder.bindConstant(*expr, what), fill.type);
+      if (value->isNullAt(0)) throwBadRequest(std::string(what) + " must not be NULL (at " + binder.where(*expr) + ")");
+      return fillValueAt(*value, 0);
+    };
+    if (element.fill_from) fill.from = bound(element.fill_from, "WITH FILL FROM");
+    if (element.fill_to) fill.to = bound(element.fill_to, "WITH FILL TO");
+    fill.step = fillStep(element, fill.type, binder);
+    checkFillDirection(element, fill, binder);
+    fills.push_back(std::move(fill));
+  }
+  return std::make_unique<Fill>(std::move(input), types, std::move(prefix), std::move(fills), context);
+}
+
 }  // namespace
 
-PlannedQuery Planner::plan(const SelectQuery& query, const QueryText& text, const RequiredColumns& required, bool count_rows) {
-  if (query.union_all.empty()) return planSelect(query, text, required, count_rows);
+PushedConjuncts Planner::offeredConjuncts(const std::vector<const TableExpression*>& tables, size_t side, bool preserved,
+                                          const std::vector<WhereConjunct>& conjuncts) {
+  PushedConjuncts offered;
+  const TableExpression& table = *tables[side];
+  offered.qualifier = table.alias.empty() ? table.table_name : table.alias;
+  if (tables.size() == 1) {
+    for (const WhereConjunct& conjunct : conjuncts) offered.conjuncts.push_back(conjunct.expr);
+    return offered;
+  }
+  // Among joins only conjuncts that name this side by its unique qualifier move into a subquery:
+  // the side's columns are unknown until it is planned.
+  const auto same_qualifier = std::count_if(tables.begin(), tables.end(), [&](const TableExpression* other) {
+    return (other->alias.empty() ? other->table_name : other->alias) == offered.qualifier;
+  });
+  if (!preserved || offered.qualifier.empty() || same_qualifier != 1) return offered;
+  for (const WhereConjunct& conjunct : conjuncts) {
+    std::vector<const Expr*> identifiers;
+    collectIdentifierNodes(*conjunct.expr, identifiers);
+    const bool names_side = !identifiers.empty() && std::all_of(identifiers.begin(), identifiers.end(), [&](const Expr* identifier) {
+      return identifier->name_parts.size() == 2 && identifier->name_parts[0] == offered.qualifier;
+    });
+    if (names_side) offered.conjuncts.push_back(conjunct.expr);
+  }
+  return offered;
+}
+
+PlannedQuery Planner::plan(const SelectQuery& query, const QueryText& text, const RequiredColumns& required, bool count_rows,
+                           const PushedConjuncts* pushed) {
+  if (query.union_all.empty()) return planSelect(query, text, required, count_rows, pushed);
+  // Nothing is pushed into UNION ALL members: a member's column may have another type than the
+  // union's (Date in one, DateTime in another), and `d + 1` means another value in each.
   std::vector<PlannedQuery> parts;
-  parts.push_back(planSelect(query, text, std::nullopt, false));
-  for (const auto& next : query.union_all) parts.push_back(planSelect(*next, text, std::nullopt, false));
+  parts.push_back(planSelect(query, text, std::nullopt, false, nullptr));
+  for (const auto& next : query.union_all) parts.push_back(planSelect(*next, text, std::nullopt, false, nullptr));
   const size_t width = parts[0].names.size();
   std::vector<DataType> types;
   for (size_t c = 0; c < width; ++c) {
@@ -196,7 +395,8 @@ Batch Planner::runSubquery(const SelectQuery& query, const QueryText& text, std:
   return drain(*planned.root, planned.types);
 }
 
-Planner::Source Planner::planTableName(const TableExpression& table, const QueryText& text, const RequiredColumns& required) {
+Planner::Source Planner::planTableName(const TableExpression& table, const QueryText& text, const RequiredColumns& required,
+                                       const PushedConjuncts* pushed) {
   const std::string& name = table.table_name;
   const std::string qualifier = table.alias.empty() ? name : table.alias;
   auto withQualifier = [&](PlannedQuery planned) {
@@ -216,7 +416,7 @@ Planner::Source Planner::planTableName(const TableExpression& table, const Query
       std::vector<const SelectQuery*>& stack;
       ~CteExpansion() { stack.pop_back(); }
     } expansion{cte_stack_};
-    return withQualifier(plan(*found->second, text, required, false));
+    return withQualifier(plan(*found->second, text, required, false, pushed));
   }
   const bool expanding = std::find(view_stack_.begin(), view_stack_.end(), name) != view_stack_.end();
   if (!expanding) {
@@ -243,7 +443,7 @@ Planner::Source Planner::planTableName(const TableExpression& table, const Query
           planner.view_stack_.pop_back();
         }
       } scope(*this, name);
-      return withQualifier(plan(*parsed_views_.back(), view_text, required, false));
+      return withQualifier(plan(*parsed_views_.back(), view_text, required, false, pushed));
     }
   }
   SnapshotPtr snapshot = catalog_.tableIn(name, view_stack_);
@@ -270,12 +470,13 @@ Planner::Source Planner::planTableName(const TableExpression& table, const Query
   return source;
 }
 
-Planner::Source Planner::planSource(const SelectQuery& query, const QueryText& text, const RequiredColumns& required) {
+Planner::Source Planner::planSource(const SelectQuery& query, const QueryText& text, const RequiredColumns& required,
+                                    std::vector<WhereConjunct>& conjuncts, const std::vector<ExprPtr>& array_join_calls) {
   if (query.array_join && !query.from) throwBadRequest("ARRAY JOIN needs a FROM clause" + text.note);
   if (!query.from) {
     Source source;
     source.op = std::make_unique<OneRowSource>();
-    return source;
+    return planArrayJoinCalls(std::move(source), array_join_calls, text);
   }
   // Both sides of a join must also read the columns of USING and ON.
   RequiredColumns side_required = required;
@@ -290,10 +491,57 @@ Planner::Source Planner::planSource(const SelectQuery& query, const QueryText& t
       for (const auto& expr : query.array_join->exprs) collectIdentifiers(*expr, *side_required, star);
     }
   }
-  Source source = planTableExpression(*query.from, text, side_required);
-  for (const auto& join : query.joins) source = planJoin(std::move(source), join, text, side_required);
+  std::vector<const TableExpression*> tables{&*query.from};
+  for (const auto& join : query.joins) tables.push_back(&join.table);
+  const std::vector<bool> preserved = preservedJoinSides(query);
+  std::vector<Source> sides;
+  for (size_t side = 0; side < tables.size(); ++side) {
+    const PushedConjuncts offered = offeredConjuncts(tables, side, preserved[side], conjuncts);
+    sides.push_back(planTableExpression(*tables[side], text, side_required, &offered));
+  }
+  if (!query.joins.empty() || query.array_join || !array_join_calls.empty()) pushIntoScans(sides, preserved, conjuncts, text);
+  Source source = std::move(sides[0]);
+  for (size_t j = 0; j < query.joins.size(); ++j) source = planJoin(std::move(source), std::move(sides[j + 1]), query.joins[j], text);
   if (query.array_join) source = planArrayJoin(std::move(source), *query.array_join, text);
+  return planArrayJoinCalls(std::move(source), array_join_calls, text);
+}
+
+Planner::Source Planner::planArrayJoinCalls(Source source, const std::vector<ExprPtr>& calls, const QueryText& text) {
+  for (const auto& call : calls) {
+    ArrayJoinClause clause;
+    clause.exprs.push_back(call->clone());
+    source = planArrayJoin(std::move(source), clause, text);
+  }
   return source;
+}
+
+void Planner::pushIntoScans(std::vector<Source>& sides, const std::vector<bool>& preserved, std::vector<WhereConjunct>& conjuncts,
+                            const QueryText& text) {
+  ExpressionBinder binder(functions_, text.sql, text.note, [this, &text](const SelectQuery& subquery, std::vector<DataType>& types) {
+    return runSubquery(subquery, text, types);
+  });
+  for (size_t side = 0; side < sides.size(); ++side) {
+    auto* scan = dynamic_cast<Scan*>(sides[side].op.get());
+    if (!scan || !preserved[side]) continue;
+    const BindScope scope{&sides[side].columns, nullptr, "WHERE"};
+    std::vector<const Expr*> exprs;
+    std::vector<BoundExprPtr> predicates, filters;
+    for (WhereConjunct& conjunct : conjuncts) {
+      if (conjunct.consumed || sideReadBy(*conjunct.expr, sides) != side) continue;
+      BoundExprPtr predicate = tryBind(binder, *conjunct.expr, scope);
+      if (!predicate || !isPredicateType(predicate->type)) continue;
+      exprs.push_back(conjunct.expr);
+      predicates.push_back(predicate);
+      // A consumer's conjunct only prunes granules here: filtering rows this query's join drops
+      // would run it on rows its author never sees (see the WHERE of planSelect).
+      if (conjunct.optional) continue;
+      filters.push_back(std::move(predicate));
+      conjunct.consumed = true;
+    }
+    if (predicates.empty()) continue;
+    attachKeyCondition(*scan, exprs, predicates, binder, scope, functions_);
+    if (!filters.empty()) sides[side].op = std::make_unique<Filter>(std::move(sides[side].op), std::move(filters), context_);
+  }
 }
 
 Planner::Source Planner::planArrayJoin(Source input, const ArrayJoinClause& clause, const QueryText& text) {
@@ -320,9 +568,10 @@ Planner::Source Planner::planArrayJoin(Source input, const ArrayJoinClause& clau
   return output;
 }
 
-Planner::Source Planner::planTableExpression(const TableExpression& table, const QueryText& text, const RequiredColumns& required) {
+Planner::Source Planner::planTableExpression(const TableExpression& table, const QueryText& text, const RequiredColumns& required,
+                                             const PushedConjuncts* pushed) {
   if (table.subquery) {
-    PlannedQuery planned = plan(*table.subquery, text, required, false);
+    PlannedQuery planned = plan(*table.subquery, text, required, false, pushed);
     Source source;
     for (size_t i = 0; i < planned.names.size(); ++i) source.columns.push_back({planned.names[i], table.alias, planned.types[i]});
     source.op = std::move(planned.root);
@@ -345,18 +594,14 @@ Planner::Source Planner::planTableExpression(const TableExpression& table, const
     }
     throwBadRequest("Table function " + function.name + " is not supported (at " + describePosition(text.sql, table.position) + text.note + ")");
   }
-  return planTableName(table, text, required);
+  return planTableName(table, text, required, pushed);
 }
 
-PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& text, const RequiredColumns& required, bool count_rows) {
+PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& text, const RequiredColumns& required, bool count_rows,
+                                 const PushedConjuncts* pushed) {
   context_.checkDeadline();
   std::unique_ptr<SelectQuery> query = original.clone();
   query->union_all.clear();
-  for (const auto& element : query->order_by) {
-    if (element.with_fill) throwBadRequest("ORDER BY ... WITH FILL is not supported yet" + text.note);
-  }
-  // Refused rather than ignored: an answer without its totals row would look complete.
-  if (query->with_totals) throwBadRequest("GROUP BY ... WITH TOTALS is not supported yet" + text.note);
 
   // WITH: expression aliases and CTEs.
   AliasMap aliases;
@@ -425,6 +670,18 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
   expandAliases(query->where, aliases, expanding);
   expandAliases(query->prewhere, aliases, expanding);
   expandAliases(query->having, aliases, expanding);
+  // The consumer's conjuncts that can move in here, over this query's source (before unread
+  // SELECT items are dropped: `item_names` must still match the items).
+  const std::vector<ExprPtr> pushed_here = pushed && pushdown_ ? rewriteForSelect(*query, item_names, *pushed) : std::vector<ExprPtr>{};
+  // arrayJoin() calls become ArrayJoin operators under the query (before unread items are dropped:
+  // an unread arrayJoin still multiplies the rows).
+  std::vector<ExprPtr> array_join_calls;
+  for (auto& item : query->select) extractArrayJoinCalls(item, array_join_calls);
+  extractArrayJoinCalls(query->prewhere, array_join_calls);
+  extractArrayJoinCalls(query->where, array_join_calls);
+  for (auto& key : query->group_by) extractArrayJoinCalls(key, array_join_calls);
+  for (auto& element : query->order_by) extractArrayJoinCalls(element.expr, array_join_calls);
+  for (auto& key : query->limit_by) extractArrayJoinCalls(key, array_join_calls);
 
   // Drop SELECT items the consumer does not read (not with DISTINCT: they change the rows).
   if (required && !query->distinct) {
@@ -454,6 +711,8 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
   for (const Expr* clause : {query->where.get(), query->prewhere.get(), query->having.get()}) {
     if (clause) collectIdentifiers(*clause, needed, other_star);
   }
+  for (const auto& conjunct : pushed_here) collectIdentifiers(*conjunct, needed, other_star);
+  for (const auto& call : array_join_calls) collectIdentifiers(*call, needed, other_star);
   for (const auto& key : query->group_by) collectIdentifiers(*key, needed, other_star);
   for (const auto& element : query->order_by) collectIdentifiers(*element.expr, needed, other_star);
   for (const auto& key : query->limit_by) collectIdentifiers(*key, needed, other_star);
@@ -465,7 +724,26 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
       source_required = std::nullopt;
     }
   }
-  Source source = planSource(*query, text, source_required);
+  std::vector<WhereConjunct> where_conjuncts;
+  {
+    std::vector<const Expr*> split;
+    if (query->prewhere) splitConjunction(*query->prewhere, split);
+    if (query->where) splitConjunction(*query->where, split);
+    for (const Expr* conjunct : split) where_conjuncts.push_back({conjunct, false});
+    split.clear();
+    for (const auto& conjunct : pushed_here) splitConjunction(*conjunct, split);
+    for (const Expr* conjunct : split) where_conjuncts.push_back({conjunct, true});
+  }
+  std::vector<WhereConjunct> movable;
+  for (const WhereConjunct& conjunct : where_conjuncts) {
+    if (pushdown_ && isMovableConjunct(*conjunct.expr) && !readsArrayJoinOutput(*conjunct.expr, query->array_join, array_join_calls)) {
+      movable.push_back(conjunct);
+    }
+  }
+  Source source = planSource(*query, text, source_required, movable, array_join_calls);
+  for (const WhereConjunct& moved : movable) {
+    for (WhereConjunct& conjunct : where_conjuncts) conjunct.consumed |= moved.consumed && moved.expr == conjunct.expr;
+  }
 
   ExpressionBinder binder(functions_, text.sql, text.note, [this, &text](const SelectQuery& subquery, std::vector<DataType>& types) {
     return runSubquery(subquery, text, types);
@@ -513,22 +791,32 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
   OperatorPtr op = std::move(source.op);
   std::vector<ScopeColumn> scope_columns = std::move(source.columns);
 
-  // WHERE / PREWHERE, one predicate per conjunct.
+  // WHERE / PREWHERE, one predicate per conjunct (but those that already run on a join side). The
+  // conjuncts a consumer pushed in run in a second filter, only on the rows this query's own WHERE
+  // keeps: behind a view's filter (a tenant's rows), an expression that fails on some values never
+  // sees the other rows. Granule pruning uses both.
   Filter* where_filter = nullptr;
-  std::vector<const Expr*> conjuncts;
-  if (query->prewhere) splitConjunction(*query->prewhere, conjuncts);
-  if (query->where) splitConjunction(*query->where, conjuncts);
-  if (!conjuncts.empty()) {
+  {
     BindScope scope{&scope_columns, nullptr, "WHERE"};
-    std::vector<BoundExprPtr> predicates;
-    for (const Expr* conjunct : conjuncts) {
-      predicates.push_back(binder.bind(*conjunct, scope));
-      checkPredicateType(predicates.back()->type, "WHERE");
+    std::vector<const Expr*> pruning_exprs;
+    std::vector<BoundExprPtr> pruning_predicates, own, pushed_in;
+    for (const WhereConjunct& conjunct : where_conjuncts) {
+      if (conjunct.consumed) continue;
+      BoundExprPtr predicate = conjunct.optional ? tryBind(binder, *conjunct.expr, scope) : binder.bind(*conjunct.expr, scope);
+      if (!predicate || (conjunct.optional && !isPredicateType(predicate->type))) continue;
+      checkPredicateType(predicate->type, "WHERE");
+      pruning_exprs.push_back(conjunct.expr);
+      pruning_predicates.push_back(predicate);
+      (conjunct.optional ? pushed_in : own).push_back(std::move(predicate));
     }
-    if (auto* scan = dynamic_cast<Scan*>(op.get())) attachKeyCondition(*scan, conjuncts, predicates, binder, scope, functions_);
-    auto filter = std::make_unique<Filter>(std::move(op), std::move(predicates), context_);
-    where_filter = filter.get();
-    op = std::move(filter);
+    auto* scan = dynamic_cast<Scan*>(op.get());
+    if (scan && !pruning_exprs.empty()) attachKeyCondition(*scan, pruning_exprs, pruning_predicates, binder, scope, functions_);
+    for (auto* predicates : {&own, &pushed_in}) {
+      if (predicates->empty()) continue;
+      auto filter = std::make_unique<Filter>(std::move(op), std::move(*predicates), context_);
+      where_filter = filter.get();
+      op = std::move(filter);
+    }
   }
   // Columns the operators above WHERE evaluate: the filter gathers only those.
   std::vector<uint8_t> used_after_where(scope_columns.size(), 0);
@@ -541,6 +829,7 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
   for (const auto& element : query->order_by) collectAggregates(*element.expr, aggregate_exprs, false);
   const bool aggregating = !query->group_by.empty() || !aggregate_exprs.empty();
   std::unordered_map<std::string, size_t> replacements;
+  HashAggregate* totals_source = nullptr;
   if (aggregating) {
     BindScope source_scope{&scope_columns, nullptr, "GROUP BY"};
     std::vector<BoundExprPtr> keys;
@@ -579,7 +868,9 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
     for (const auto& call : calls) {
       for (const auto& arg : call.args) markUsed(arg);
     }
-    op = std::make_unique<HashAggregate>(std::move(op), std::move(keys), std::move(calls), context_);
+    auto aggregate = std::make_unique<HashAggregate>(std::move(op), std::move(keys), std::move(calls), context_);
+    totals_source = aggregate.get();
+    op = std::move(aggregate);
     scope_columns = std::move(output);
   }
   std::unordered_map<std::string, size_t> window_columns;
@@ -596,6 +887,7 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
       predicates.push_back(binder.bind(*conjunct, having_scope));
       checkPredicateType(predicates.back()->type, "HAVING");
     }
+    if (query->with_totals) totals_source->enableTotals(predicates);
     op = std::make_unique<Filter>(std::move(op), std::move(predicates), context_);
   }
 
@@ -605,6 +897,7 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
     for (const auto& item : query->select) collectWindowFunctions(*item, window_calls);
     for (const auto& element : query->order_by) collectWindowFunctions(*element.expr, window_calls);
     if (!window_calls.empty()) {
+      if (query->with_totals) throwBadRequest("WITH TOTALS together with window functions is not supported" + text.note);
       std::vector<BoundExprPtr> window_inputs;
       op = planWindow(std::move(op), scope_columns, post_scope, window_calls, binder, window_columns, window_inputs, context_);
       if (!aggregating) {
@@ -666,12 +959,20 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
   if (query->offset) offset = constantToCount(binder.bindConstant(*query->offset, "OFFSET"), "OFFSET");
 
   const Sort* sort = nullptr;
+  const bool fill = std::any_of(query->order_by.begin(), query->order_by.end(), [](const OrderByElement& element) { return element.with_fill; });
   if (!sort_keys.empty()) {
+    // With WITH FILL the sort keeps every row: rows_before_limit counts the filled rows.
     std::optional<uint64_t> keep;
-    if (limit && limit_by_columns.empty()) keep = *limit + offset.value_or(0);
+    if (limit && limit_by_columns.empty() && !fill) keep = *limit + offset.value_or(0);
+    std::vector<size_t> sort_columns;
+    for (const SortKey& key : sort_keys) sort_columns.push_back(key.column);
     auto sort_op = std::make_unique<Sort>(std::move(op), types, std::move(sort_keys), keep, context_);
     sort = sort_op.get();
     op = std::move(sort_op);
+    if (fill) {
+      op = planFill(std::move(op), query->order_by, sort_columns, types, binder, context_);
+      sort = nullptr;
+    }
   }
   if (!limit_by_columns.empty()) {
     const uint64_t per_key = constantToCount(binder.bindConstant(*query->limit_by_limit, "LIMIT BY"), "LIMIT BY");
@@ -679,6 +980,11 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
     sort = nullptr;  // rows_before_limit counts the rows LIMIT BY passes, not the sort's input
   }
   PlannedQuery result;
+  if (query->with_totals) {
+    if (!query->having) totals_source->enableTotals({});
+    result.totals_source = totals_source;
+    result.totals_projections.assign(projections.begin(), projections.begin() + static_cast<std::ptrdiff_t>(visible));
+  }
   if (limit || offset) {
     auto limit_op = std::make_unique<Limit>(std::move(op), limit.value_or(UINT64_MAX), offset.value_or(0), count_rows && limit.has_value(), sort);
     if (limit) result.limit = limit_op.get();

@@ -21,6 +21,7 @@ QueryResult executeQuery(std::string_view sql, const Catalog& catalog, const Que
 
   std::unique_ptr<SelectQuery> query = parseSelect(sql);
   Planner planner(catalog, context, functions);
+  planner.setPredicatePushdown(options.predicate_pushdown);
   PlannedQuery planned = planner.plan(*query, QueryText{sql, ""}, std::nullopt, true);
 
   QueryResult result;
@@ -44,6 +45,11 @@ QueryResult executeQuery(std::string_view sql, const Catalog& catalog, const Que
   }
   result.rows = rows;
   if (planned.limit) result.rows_before_limit = planned.limit->rowsBeforeLimit();
+  if (planned.totals_source && planned.totals_source->totals()) {
+    for (const auto& projection : planned.totals_projections) {
+      result.totals.push_back(evaluateColumn(*projection, *planned.totals_source->totals()));
+    }
+  }
   result.rows_read = context.rows_read;
   result.bytes_read = context.bytes_read;
   return result;

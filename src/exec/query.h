@@ -49,6 +49,7 @@ struct QueryOptions {
   std::chrono::milliseconds timeout{10000};
   size_t max_result_rows = 10'000'000;
   unsigned threads = 0;                   // threads for scans/filters; 0 → all hardware threads
+  bool predicate_pushdown = true;         // move WHERE conjuncts into joins and subqueries (off: for differential tests)
 };
 
 struct QueryResult {
@@ -58,6 +59,7 @@ struct QueryResult {
   std::vector<ColumnPtr> columns;         // one per name, all with `rows` rows
   size_t rows = 0;
   std::optional<uint64_t> rows_before_limit;   // set when the outermost query has LIMIT: rows before LIMIT/OFFSET applied
+  std::vector<ColumnPtr> totals;               // WITH TOTALS: one 1-row column per name (not among `columns`); else empty
   uint64_t rows_read = 0, bytes_read = 0;      // what scans actually read (rows × columns actually read)
 };
 

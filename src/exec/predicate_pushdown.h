@@ -1,0 +1,56 @@
+// Predicate pushdown: moves WHERE/PREWHERE conjuncts of a SELECT closer to the data, so that a
+// conjunct reaches the Scan of its table and KeyCondition can skip granules (statistics.rows_read
+// drops), and a tenant filter written in a later pipe node filters the earlier node's scan.
+//
+// Two moves, both decided on the AST:
+//   - into a JOIN side: a conjunct that reads only one side's columns is evaluated on that side
+//     before the join, when every join above that side keeps its rows as they are (the side is
+//     "preserved": the left side of INNER/LEFT/CROSS and of ANY/SEMI/ANTI LEFT, the right side of
+//     ALL INNER/RIGHT and CROSS; never a side whose rows a later join can fill with defaults, never
+//     the right side of ANY/SEMI/ANTI, whose chosen right row would change).
+//   - into a subquery, view, CTE or pipe node in FROM: the conjunct is rewritten over the
+//     subquery's source (each output column replaced by the expression that computes it) and ANDed
+//     into the subquery's WHERE. Refused when the subquery has LIMIT/OFFSET, LIMIT BY, DISTINCT,
+//     ARRAY JOIN, WITH FILL, window functions or UNION ALL, when a referenced column is computed by
+//     an aggregate (only GROUP BY keys cross an aggregation; nothing crosses one without GROUP BY),
+//     and for conjuncts that are not deterministic per row (rand(), arrayJoin(), lambdas, ...).
+//
+// The outer query keeps a conjunct it pushed into a subquery (so the pushed copy only has to be
+// implied by it, never exact; where it does not bind it is dropped); a conjunct of the query's own
+// WHERE that runs on a join side's scan is dropped from that WHERE, since the side's columns reach
+// the join output unchanged. Tenant isolation: inside a subquery or view, pushed-in conjuncts run
+// only after its own WHERE (a second filter) and on its join sides only prune granules, so an
+// expression of the consumer that fails on some values is never evaluated on rows the view hides.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sql/ast.h"
+
+namespace perch {
+
+/// WHERE conjuncts offered to a subquery: written over its outputs, identifiers either
+/// unqualified or qualified with `qualifier` (the subquery's alias, or the view/CTE name).
+struct PushedConjuncts {
+  std::vector<const Expr*> conjuncts;
+  std::string qualifier;
+};
+
+/// Whether `conjunct` may run below joins and inside subqueries: it gives the same answer for a
+/// row wherever it runs (no aggregate, window function, arrayJoin, lambda, random or
+/// block-position function).
+bool isMovableConjunct(const Expr& conjunct);
+
+/// The identifiers `expr` reads (pointers into `expr`).
+void collectIdentifierNodes(const Expr& expr, std::vector<const Expr*>& out);
+
+/// The conjuncts of `pushed` that can move into `query`'s WHERE, rewritten over its source.
+/// `query` must have its aliases expanded; `output_names[i]` names `query.select[i]`.
+std::vector<ExprPtr> rewriteForSelect(const SelectQuery& query, const std::vector<std::string>& output_names, const PushedConjuncts& pushed);
+
+/// Per table expression of `query` (0 = FROM, i = the i-th JOIN's table): whether its rows reach
+/// the result of all the joins unchanged, so a filter on its columns may run before them.
+std::vector<bool> preservedJoinSides(const SelectQuery& query);
+
+}  // namespace perch

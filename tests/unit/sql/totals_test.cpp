@@ -1,0 +1,70 @@
+// GROUP BY ... WITH TOTALS: QueryResult::totals holds one extra row computed over the groups that
+// pass HAVING (ClickHouse's default totals_mode after_having_exclusive), with GROUP BY keys at
+// their default values and the SELECT list evaluated over it. Expected rows come from ClickHouse
+// 18.16 (FORMAT TSV prints the totals row after an empty line).
+#include <gtest/gtest.h>
+
+#include "exec/query.h"
+#include "query_fixture.h"
+
+namespace perch {
+namespace {
+
+using testing::FixtureCatalog;
+using testing::rowsOf;
+
+std::string totalsOf(const QueryResult& result) {
+  std::string line;
+  for (size_t c = 0; c < result.totals.size(); ++c) {
+    if (c) line += "|";
+    EXPECT_EQ(result.totals[c]->size(), 1u);
+    result.totals[c]->formatText(0, line);
+  }
+  return line;
+}
+
+QueryResult run(const std::string& sql) {
+  static FixtureCatalog catalog;
+  return executeQuery(sql, catalog);
+}
+
+TEST(Totals, OverAllGroups) {
+  const QueryResult result = run("SELECT number % 3 AS k, count() c, sum(number) s FROM numbers(10) GROUP BY k WITH TOTALS ORDER BY k");
+  EXPECT_EQ(rowsOf(result), (std::vector<std::string>{"0|4|18", "1|3|12", "2|3|15"}));
+  EXPECT_EQ(totalsOf(result), "0|10|45");
+}
+
+TEST(Totals, OnlyGroupsPassingHaving) {
+  const QueryResult result = run("SELECT number % 3 AS k, count() c, sum(number) FROM numbers(10) GROUP BY k WITH TOTALS HAVING c > 3 ORDER BY k");
+  EXPECT_EQ(rowsOf(result), (std::vector<std::string>{"0|4|18"}));
+  EXPECT_EQ(totalsOf(result), "0|4|18");
+}
+
+TEST(Totals, StringKeyIsEmptyAndAveragesMerge) {
+  const QueryResult result =
+      run("SELECT concat('k', toString(number % 3)) AS k, count() c, avg(number) a FROM numbers(10) GROUP BY k WITH TOTALS ORDER BY k");
+  EXPECT_EQ(rowsOf(result), (std::vector<std::string>{"k0|4|4.5", "k1|3|4", "k2|3|5"}));
+  EXPECT_EQ(totalsOf(result), "|10|4.5");
+}
+
+TEST(Totals, SelectListAndLimitDoNotTouchTotals) {
+  const QueryResult result = run("SELECT number % 3 AS k, count() * 2 AS c2 FROM numbers(10) GROUP BY k WITH TOTALS ORDER BY k LIMIT 1");
+  EXPECT_EQ(rowsOf(result), (std::vector<std::string>{"0|8"}));
+  EXPECT_EQ(totalsOf(result), "0|20");
+}
+
+TEST(Totals, OnEmptyInput) {
+  const QueryResult empty = run("SELECT number % 3 AS k, count() c FROM numbers(10) WHERE number > 100 GROUP BY k WITH TOTALS");
+  EXPECT_EQ(empty.rows, 0u);
+  EXPECT_EQ(totalsOf(empty), "0|0");
+}
+
+TEST(Totals, AbsentWithoutWithTotalsAndInSubqueries) {
+  EXPECT_TRUE(run("SELECT number % 3 AS k, count() FROM numbers(10) GROUP BY k").totals.empty());
+  const QueryResult outer = run("SELECT sum(c) FROM (SELECT number % 3 AS k, count() c FROM numbers(10) GROUP BY k WITH TOTALS)");
+  EXPECT_EQ(rowsOf(outer), (std::vector<std::string>{"10"}));  // the subquery's totals row is no row of it
+  EXPECT_TRUE(outer.totals.empty());
+}
+
+}  // namespace
+}  // namespace perch
