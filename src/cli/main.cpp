@@ -36,8 +36,10 @@ constexpr const char* kUsage = R"(usage:
                   [--filter "SQL condition"]   (after a DATASOURCES:READ pair: ANDed into every read)
                   (several --scope/--resource pairs may be given; --fixed-params/--filter apply to the last)
   perch token ls --data DIR
-  perch sql [--url http://127.0.0.1:7181] [--data DIR] [--format table|json|csv|tsv] "SELECT ..."
-              (against a running server, with PERCH_ADMIN_TOKEN or the admin token of --data DIR)
+  perch sql [--url URL | --data DIR [--project DIR]] [--format table|json|csv|tsv] "SELECT ..."
+              (--data DIR: the server running on DIR, on whatever port; with no server running, DIR
+              is opened by this process with --project or the project its last server recorded;
+              admin token from PERCH_ADMIN_TOKEN or DIR; no --url/--data: http://127.0.0.1:7181)
 environment: PERCH_ADMIN_TOKEN, PERCH_WORKSPACE_ID
 )";
 
@@ -213,6 +215,14 @@ int runServe(const Args& args) {
   } catch (const std::exception& error) {
     std::cerr << "perch: cannot listen on " << http_options.host << ":" << http_options.port << ": " << error.what() << "\n";
     return 1;
+  }
+  const std::string url_host = host == "0.0.0.0" ? "127.0.0.1" : host == "::" ? "[::1]" : host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  for (const auto& served : workspaces) {
+    try {
+      served->recordServerAddress("http://" + url_host + ":" + std::to_string(http.port()));
+    } catch (const std::exception& error) {
+      std::cerr << "perch: warning: " << error.what() << " (perch sql --data will need --url)\n";
+    }
   }
   for (size_t i = 0; i < workspaces.size(); ++i) {
     std::cerr << "perch: serving " << workspaces[i]->project().pipes.size() << " pipes and "

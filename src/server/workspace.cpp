@@ -16,6 +16,7 @@
 #include "auth/random_secret.h"
 #include "auth/scope.h"
 #include "common/error.h"
+#include "common/json.h"
 #include "exec/row_expression.h"
 #include "server/jwks_fetcher.h"
 #include "storage/compression.h"
@@ -116,6 +117,26 @@ WorkspaceIdentity resolveIdentity(const std::filesystem::path& data_dir, const s
     }
   }
   return identity;
+}
+
+void Workspace::recordServerAddress(const std::string& url) const {
+  JsonValue::Object record;
+  record.emplace_back("url", JsonValue::fromString(url));
+  record.emplace_back("pid", JsonValue::fromInt64(::getpid()));
+  record.emplace_back("project", JsonValue::fromString(std::filesystem::absolute(options_.project_dir).lexically_normal().string()));
+  writeSecretFile(options_.data_dir / "server.json", toJson(JsonValue::fromObject(std::move(record))));
+}
+
+ServerRecord readServerRecord(const std::filesystem::path& data_dir) {
+  ServerRecord record;
+  try {
+    const JsonValue json = parseJson(readText(data_dir / "server.json"));
+    if (const JsonValue* url = json.find("url"); url && url->isString()) record.url = url->asString();
+    if (const JsonValue* project = json.find("project"); project && project->isString()) record.project_dir = project->asString();
+  } catch (const Error&) {
+    // missing or damaged: the caller asks for --url / --project instead
+  }
+  return record;
 }
 
 std::vector<ingest::IngestColumn> ingestColumns(const project::DataSource& source) {
@@ -254,8 +275,7 @@ TableOptions tableOptions(const project::DataSource& source, const TableSchema& 
 }
 
 Workspace::Workspace(WorkspaceOptions options)
-    : options_(std::move(options)), project_(project::loadProject(options_.project_dir)) {
-  std::filesystem::create_directories(options_.data_dir);
+    : options_(std::move(options)), lock_(options_.data_dir), project_(project::loadProject(options_.project_dir)) {
   for (const auto& [name, source] : project_.data_sources) {
     auto decoder = std::make_unique<ingest::EventDecoder>(ingestColumns(source));
     TableOptions table_options = tableOptions(source, decoder->schema());

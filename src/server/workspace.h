@@ -16,6 +16,7 @@
 #include "auth/token_store.h"
 #include "ingest/event_decoder.h"
 #include "project/project.h"
+#include "server/data_dir_lock.h"
 #include "storage/table.h"
 
 namespace perch::server {
@@ -60,12 +61,18 @@ class Workspace {
   const ingest::EventDecoder* decoder(std::string_view data_source) const;
   const project::Pipe* pipe(std::string_view name) const;
 
+  const std::filesystem::path& dataDir() const { return options_.data_dir; }
+  /// Writes `<data>/server.json` ({"url", "pid", "project"}) once the server listens, so `perch sql
+  /// --data DIR` finds the server of a data folder on whatever port it runs.
+  void recordServerAddress(const std::string& url) const;
+
   auth::TokenStore& tokens() { return *tokens_; }
   auth::RateLimiter& limiter() { return limiter_; }
   const auth::IssuerRegistry& issuers() const { return issuers_; }
 
  private:
   WorkspaceOptions options_;
+  DataDirLock lock_;  // before the tables: taken first, released after they are closed
   project::Project project_;
   std::map<std::string, std::unique_ptr<Table>, std::less<>> tables_;
   std::map<std::string, std::unique_ptr<ingest::EventDecoder>, std::less<>> decoders_;
@@ -73,6 +80,14 @@ class Workspace {
   auth::RateLimiter limiter_;
   auth::IssuerRegistry issuers_;
 };
+
+/// What `<data>/server.json` says about the server that last ran on `data_dir` (empty fields when the
+/// file is missing or unreadable). Only meaningful while DataDirLock::isHeld(data_dir).
+struct ServerRecord {
+  std::string url;
+  std::string project_dir;
+};
+ServerRecord readServerRecord(const std::filesystem::path& data_dir);
 
 /// Builds the ingestion columns of a data source (parsing DEFAULTs). Throws perch::Error with a
 /// `file:line: message` text on an invalid DEFAULT or jsonpath.
