@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "common/error.h"
 #include "ingest/value_converter.h"
 #include "types/date_time.h"
@@ -11,6 +13,8 @@ namespace perch::ingest {
 namespace {
 
 constexpr size_t kMaxRawInError = 512;
+// A thread's parser is kept between bodies unless a huge line grew it past this.
+constexpr size_t kKeptParserCapacity = 1u << 20;
 
 std::string_view trimSpaces(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\r')) text.remove_prefix(1);
@@ -158,18 +162,46 @@ TableSchema quarantineSchema(const TableSchema& schema) {
 }
 
 EventDecoder::EventDecoder(std::vector<IngestColumn> columns) : columns_(std::move(columns)) {
-  for (const auto& column : columns_) {
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    const auto& column = columns_[i];
     paths_.push_back(parseJsonPath(column.json_path));
+    writers_.emplace_back(column.type);
     schema_.columns.push_back({column.name, column.type});
+    const auto& path = paths_.back();
+    top_level_.push_back(path.size() == 1 && path[0].kind == PathStep::Kind::kKey);
+    next_same_key_.push_back(kNoColumn);
   }
   quarantine_schema_ = quarantineSchema(schema_);
+  // Chain the columns that read the same key, in column order, behind one index entry.
+  for (size_t i = columns_.size(); i-- > 0;) {
+    if (!top_level_[i]) continue;
+    const std::string& key = paths_[i][0].key;
+    auto same = std::find_if(key_index_.begin(), key_index_.end(), [&](const KeyEntry& entry) { return entry.key == key; });
+    if (same == key_index_.end()) {
+      key_index_.push_back({key, i});
+    } else {
+      next_same_key_[i] = same->column;
+      same->column = i;
+    }
+  }
+  std::sort(key_index_.begin(), key_index_.end(), [](const KeyEntry& a, const KeyEntry& b) { return a.key < b.key; });
+}
+
+size_t EventDecoder::columnForKey(std::string_view key) const {
+  auto it = std::lower_bound(key_index_.begin(), key_index_.end(), key,
+                             [](const KeyEntry& entry, std::string_view wanted) { return entry.key < wanted; });
+  return it != key_index_.end() && it->key == key ? it->column : kNoColumn;
 }
 
 DecodeResult EventDecoder::decode(std::string_view body, int64_t now_seconds, std::string_view import_id) const {
   const size_t column_count = columns_.size();
+  const size_t expected_rows = static_cast<size_t>(std::count(body.begin(), body.end(), '\n')) + 1;
   std::vector<MutableColumnPtr> rows;
   std::vector<MutableColumnPtr> quarantine;
-  for (const auto& column : schema_.columns) rows.push_back(makeColumn(column.type));
+  for (const auto& column : schema_.columns) {
+    rows.push_back(makeColumn(column.type));
+    rows.back()->reserve(expected_rows);
+  }
   for (const auto& column : quarantine_schema_.columns) quarantine.push_back(makeColumn(column.type));
 
   // Constant defaults are converted once per body.
@@ -179,10 +211,14 @@ DecodeResult EventDecoder::decode(std::string_view body, int64_t now_seconds, st
   }
 
   DecodeResult result;
-  simdjson::dom::parser parser;
+  // One parser per thread, kept across bodies: its buffers are sized by the longest line seen.
+  thread_local simdjson::dom::parser parser;
   std::vector<std::string> error_columns;
   std::vector<std::string> errors;
   std::string error;
+  std::vector<simdjson::dom::element> values(column_count);
+  std::vector<uint8_t> found(column_count);
+  std::vector<size_t> column_at_field;  // the column the n-th field of the previous row belonged to
 
   auto quarantine_row = [&](const simdjson::dom::element* root) {
     for (size_t i = 0; i < column_count; ++i) {
@@ -214,6 +250,33 @@ DecodeResult EventDecoder::decode(std::string_view body, int64_t now_seconds, st
     ++result.quarantined_rows;
   };
 
+  // Finds every column's value in `object`: one walk over its fields for the `$.key` columns (the
+  // first occurrence of a key wins, as with a lookup), then the deeper paths.
+  auto locate_values = [&](simdjson::dom::element root) {
+    std::fill(found.begin(), found.end(), 0);
+    simdjson::dom::object object;
+    if (root.get_object().get(object)) return;  // not reached: decode() only passes objects
+    size_t field = 0;
+    for (const auto [key, value] : object) {
+      size_t column = field < column_at_field.size() ? column_at_field[field] : kNoColumn;
+      if (column == kNoColumn || paths_[column][0].key != key) column = columnForKey(key);
+      if (field < column_at_field.size()) {
+        column_at_field[field] = column;
+      } else {
+        column_at_field.push_back(column);
+      }
+      ++field;
+      for (; column != kNoColumn; column = next_same_key_[column]) {
+        if (found[column]) break;  // a repeated key: the first one counts
+        found[column] = 1;
+        values[column] = value;
+      }
+    }
+    for (size_t i = 0; i < column_count; ++i) {
+      if (!top_level_[i]) found[i] = navigate(root, paths_[i], values[i]);
+    }
+  };
+
   size_t start = 0;
   while (start < body.size()) {
     size_t end = body.find('\n', start);
@@ -235,15 +298,15 @@ DecodeResult EventDecoder::decode(std::string_view body, int64_t now_seconds, st
       continue;
     }
     root = parsed.value_unsafe();
+    locate_values(root);
 
     const size_t row = result.successful_rows;
     for (size_t i = 0; i < column_count; ++i) {
       const IngestColumn& column = columns_[i];
       Column& target = *rows[i];
-      simdjson::dom::element value;
-      const bool found = navigate(root, paths_[i], value);
+      const simdjson::dom::element value = values[i];
       const bool use_default =
-          !found || (value.type() == simdjson::dom::element_type::NULL_VALUE && column.has_default && !column.type.isNullable());
+          !found[i] || (value.type() == simdjson::dom::element_type::NULL_VALUE && column.has_default && !column.type.isNullable());
       bool ok;
       if (use_default) {
         if (columns_[i].default_value.kind == ColumnDefault::Kind::kZero) {
@@ -253,7 +316,7 @@ DecodeResult EventDecoder::decode(std::string_view body, int64_t now_seconds, st
           ok = appendText(target, column.type, defaults[i], error);
         }
       } else {
-        ok = appendJson(target, column.type, value, error);
+        ok = writers_[i].append(target, value, error);
       }
       if (!ok) {
         error_columns.push_back(column.name);
@@ -267,6 +330,8 @@ DecodeResult EventDecoder::decode(std::string_view body, int64_t now_seconds, st
     }
     ++result.successful_rows;
   }
+
+  if (parser.capacity() > kKeptParserCapacity) parser = simdjson::dom::parser();
 
   result.rows.rows = result.successful_rows;
   for (auto& column : rows) result.rows.columns.push_back(std::move(column));
