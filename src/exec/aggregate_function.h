@@ -1,6 +1,8 @@
 // AggregateFunction: count, sum, avg, min, max, uniq, ... as ClickHouse models them — a fixed-size
 // state placed in an arena by the caller, a batch `add` over typed columns, `merge` (for parallel
-// aggregation) and `insertResult`. Concrete functions derive from AggregateFunctionHelper (CRTP),
+// aggregation), `insertResult`, and `serialize` / `deserializeAndMerge` (the bytes of
+// `AggregateFunction(f, T...)` values, for the -State / -Merge combinators; format in
+// aggregate_state.h). Concrete functions derive from AggregateFunctionHelper (CRTP),
 // whose batch loops inline the per-row add: one virtual call per batch, none per row.
 //
 // Argument columns are full (constants materialized by the caller) and non-Nullable unless the
@@ -15,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "exec/aggregate_state.h"
 #include "exec/datum.h"
 
 namespace perch {
@@ -38,6 +41,11 @@ class AggregateFunction {
   virtual void addBatchSingle(char* place, std::span<const ColumnPtr> args, size_t rows, const uint8_t* skip) const = 0;
   virtual void merge(char* place, const char* other) const = 0;
   virtual void insertResult(const char* place, Column& to) const = 0;
+  /// Appends the state's bytes.
+  virtual void serialize(const char* place, StateWriter& out) const = 0;
+  /// Reads one state written by `serialize` of an identical function and merges it into `place`.
+  /// Throws (kBadRequest) on corrupt input; `place` stays a valid state to destroy.
+  virtual void deserializeAndMerge(char* place, StateReader& in) const = 0;
 
  private:
   DataType result_type_;
@@ -46,8 +54,9 @@ class AggregateFunction {
 using AggregateFunctionPtr = std::shared_ptr<const AggregateFunction>;
 
 /// CRTP base: Derived provides `using State`, `Input prepare(args) const` (typed pointers, once
-/// per batch), `void add(State&, const Input&, size_t row) const`, `merge(State&, const State&)`
-/// and `insertResult(const State&, Column&)`.
+/// per batch), `void add(State&, const Input&, size_t row) const`, `mergeStates(State&, const
+/// State&)`, `insertState(const State&, Column&)`, `writeState(const State&, StateWriter&)` and
+/// `readState(State&, StateReader&)` (into a fresh State).
 template <typename Derived, typename StateType>
 class AggregateFunctionHelper : public AggregateFunction {
  public:
@@ -92,7 +101,22 @@ class AggregateFunctionHelper : public AggregateFunction {
   void insertResult(const char* place, Column& to) const override {
     static_cast<const Derived&>(*this).insertState(*reinterpret_cast<const State*>(place), to);
   }
+  void serialize(const char* place, StateWriter& out) const override {
+    static_cast<const Derived&>(*this).writeState(*reinterpret_cast<const State*>(place), out);
+  }
+  void deserializeAndMerge(char* place, StateReader& in) const override {
+    const Derived& self = static_cast<const Derived&>(*this);
+    State other{};
+    self.readState(other, in);
+    self.mergeStates(*reinterpret_cast<State*>(place), other);
+  }
 };
+
+/// The bytes of one `AggregateFunction(f, ...)` value holding the state at `place`.
+std::string serializeState(const AggregateFunction& function, const char* place);
+/// Reads one value written by serializeState for an identical function and merges it into
+/// `place`; `context` (the type's name) appears in the error for a corrupt value.
+void mergeSerializedState(const AggregateFunction& function, char* place, std::string_view bytes, std::string_view context);
 
 /// True when `name` (possibly with the -If combinator) is an aggregate function.
 bool isAggregateFunctionName(std::string_view name);

@@ -1,6 +1,7 @@
 // The aggregate functions (count, sum, avg, min, max, any, anyLast, argMin, argMax, uniq,
-// uniqExact, quantile, quantileExact, median, groupArray, groupUniqArray, topK), the Nullable and -If adapters, and
-// the name lookup used by the binder.
+// uniqExact, quantile, quantileExact, median, groupArray, groupUniqArray, topK), their state
+// serialization (format: aggregate_state.h), and the name lookup used by the binder; names with a
+// combinator suffix (-If, -State, -Merge, ...) go to aggregate_combinators.cpp.
 //
 // uniq is exact here (a hash set of 64-bit values; strings by a 64-bit hash), where ClickHouse's
 // is an approximate HyperLogLog-like sketch: results agree exactly on small cardinalities only.
@@ -11,6 +12,7 @@
 #include <unordered_map>
 
 #include "common/error.h"
+#include "exec/aggregate_combinators.h"
 #include "exec/aggregate_function.h"
 #include "exec/cast.h"
 #include "exec/hash_table.h"
@@ -43,6 +45,8 @@ class Count final : public AggregateFunctionHelper<Count, CountState> {
   void insertState(const State& state, Column& to) const {
     static_cast<ColumnVector<uint64_t>&>(to).data().push_back(state.count);
   }
+  void writeState(const State& state, StateWriter& out) const { out.writeVarUInt(state.count); }
+  void readState(State& state, StateReader& in) const { state.count = in.readVarUInt(); }
 };
 
 // ---- sum / avg ----------------------------------------------------------------------------
@@ -78,6 +82,8 @@ class Sum final : public AggregateFunctionHelper<Sum<T>, SumAccumulator<T>> {
   }
   void mergeStates(Acc& state, const Acc& other) const { state += other; }
   void insertState(const Acc& state, Column& to) const { static_cast<ColumnVector<Acc>&>(to).data().push_back(state); }
+  void writeState(const Acc& state, StateWriter& out) const { out.writePod(state); }
+  void readState(Acc& state, StateReader& in) const { state = in.readPod<Acc>(); }
 };
 
 template <typename T>
@@ -104,6 +110,14 @@ class Avg final : public AggregateFunctionHelper<Avg<T>, AvgState<T>> {
   void insertState(const AvgState<T>& state, Column& to) const {
     static_cast<ColumnVector<double>&>(to).data().push_back(state.count ? static_cast<double>(state.sum) / static_cast<double>(state.count)
                                                                           : NAN);
+  }
+  void writeState(const AvgState<T>& state, StateWriter& out) const {
+    out.writePod(state.sum);
+    out.writeVarUInt(state.count);
+  }
+  void readState(AvgState<T>& state, StateReader& in) const {
+    state.sum = in.readPod<SumAccumulator<T>>();
+    state.count = in.readVarUInt();
   }
 };
 
@@ -144,6 +158,14 @@ class PickFixed final : public AggregateFunctionHelper<PickFixed<T, kPick>, Sing
   void insertState(const SingleValueState<T>& state, Column& to) const {
     static_cast<ColumnVector<T>&>(to).data().push_back(state.value);
   }
+  void writeState(const SingleValueState<T>& state, StateWriter& out) const {
+    out.writeBool(state.has);
+    if (state.has) out.writePod(state.value);
+  }
+  void readState(SingleValueState<T>& state, StateReader& in) const {
+    state.has = in.readBool();
+    if (state.has) state.value = in.readPod<T>();
+  }
 };
 
 template <Pick kPick>
@@ -165,6 +187,14 @@ class PickString final : public AggregateFunctionHelper<PickString<kPick>, Singl
   }
   void insertState(const SingleValueState<std::string>& state, Column& to) const {
     static_cast<ColumnString&>(to).push(state.value);
+  }
+  void writeState(const SingleValueState<std::string>& state, StateWriter& out) const {
+    out.writeBool(state.has);
+    if (state.has) out.writeBytes(state.value);
+  }
+  void readState(SingleValueState<std::string>& state, StateReader& in) const {
+    state.has = in.readBool();
+    if (state.has) state.value.assign(in.readBytes());
   }
 };
 
@@ -199,6 +229,24 @@ struct ValueReader {
     if (string) out.text.assign(string->at(row));
     else std::memcpy(&out.bits, fixed + row * width, width);
   }
+};
+
+// How a column type's StoredValues are serialized: Bytes for strings, `width` raw bytes otherwise.
+struct StoredCodec {
+  bool is_string = false;
+  size_t width = 0;
+
+  static StoredCodec of(const DataType& type) { return {type.isStringLike(), type.fixedWidth()}; }
+  void write(const StoredValue& value, StateWriter& out) const {
+    if (is_string) out.writeBytes(value.text);
+    else out.writeRaw(&value.bits, width);
+  }
+  void read(StoredValue& value, StateReader& in) const {
+    if (is_string) value.text.assign(in.readBytes());
+    else in.readRaw(&value.bits, width);
+  }
+  /// The fewest bytes one value takes (bounds element counts).
+  size_t minBytes() const { return is_string ? 1 : width; }
 };
 
 void insertStored(const StoredValue& value, Column& to) {
@@ -260,6 +308,20 @@ class ArgMinMax final : public AggregateFunctionHelper<ArgMinMax<V, kMax>, ArgSt
     if (other.has && (!state.has || (kMax ? state.value < other.value : other.value < state.value))) state = other;
   }
   void insertState(const ArgState<V>& state, Column& to) const { insertStored(state.arg, to); }
+  void writeState(const ArgState<V>& state, StateWriter& out) const {
+    out.writeBool(state.has);
+    if (!state.has) return;
+    StoredCodec::of(this->resultType()).write(state.arg, out);
+    if constexpr (std::is_same_v<V, std::string>) out.writeBytes(state.value);
+    else out.writePod(state.value);
+  }
+  void readState(ArgState<V>& state, StateReader& in) const {
+    state.has = in.readBool();
+    if (!state.has) return;
+    StoredCodec::of(this->resultType()).read(state.arg, in);
+    if constexpr (std::is_same_v<V, std::string>) state.value.assign(in.readBytes());
+    else state.value = in.readPod<V>();
+  }
 };
 
 // ---- uniq ---------------------------------------------------------------------------------
@@ -314,6 +376,13 @@ class Uniq final : public AggregateFunctionHelper<Uniq, FlatHashSet64> {
   void insertState(const FlatHashSet64& state, Column& to) const {
     static_cast<ColumnVector<uint64_t>&>(to).data().push_back(state.size());
   }
+  void writeState(const FlatHashSet64& state, StateWriter& out) const {
+    out.writeVarUInt(state.size());
+    state.forEach([&](uint64_t value) { out.writePod(value); });
+  }
+  void readState(FlatHashSet64& state, StateReader& in) const {
+    for (uint64_t n = in.readCount(sizeof(uint64_t)); n > 0; --n) state.insert(in.readPod<uint64_t>());
+  }
 };
 
 // ---- quantiles ----------------------------------------------------------------------------
@@ -359,6 +428,14 @@ class Quantile final : public AggregateFunctionHelper<Quantile<T>, std::vector<T
     const double high = lower + 1 < values.size() ? *std::min_element(values.begin() + static_cast<ptrdiff_t>(lower) + 1, values.end()) : low;
     out.push_back(low + (position - static_cast<double>(lower)) * (high - low));
   }
+  void writeState(const std::vector<T>& state, StateWriter& out) const {
+    out.writeVarUInt(state.size());
+    out.writeRaw(state.data(), state.size() * sizeof(T));
+  }
+  void readState(std::vector<T>& state, StateReader& in) const {
+    state.resize(in.readCount(sizeof(T)));
+    in.readRaw(state.data(), state.size() * sizeof(T));
+  }
 
  private:
   double level_;
@@ -382,6 +459,16 @@ class GroupArray final : public AggregateFunctionHelper<GroupArray, std::vector<
     auto& array = static_cast<ColumnArray&>(to);
     for (const auto& value : state) insertStored(value, array.elements());
     array.finishRow();
+  }
+  void writeState(const std::vector<StoredValue>& state, StateWriter& out) const {
+    const StoredCodec codec = StoredCodec::of(resultType().nested());
+    out.writeVarUInt(state.size());
+    for (const auto& value : state) codec.write(value, out);
+  }
+  void readState(std::vector<StoredValue>& state, StateReader& in) const {
+    const StoredCodec codec = StoredCodec::of(resultType().nested());
+    state.resize(in.readCount(codec.minBytes()));
+    for (auto& value : state) codec.read(value, in);
   }
 };
 
@@ -416,6 +503,19 @@ class GroupUniqArray final : public AggregateFunctionHelper<GroupUniqArray, Uniq
     auto& array = static_cast<ColumnArray&>(to);
     for (const auto& value : state.values) insertStored(value, array.elements());
     array.finishRow();
+  }
+  void writeState(const UniqArrayState& state, StateWriter& out) const {
+    const StoredCodec codec = StoredCodec::of(resultType().nested());
+    out.writeVarUInt(state.values.size());
+    for (const auto& value : state.values) codec.write(value, out);
+  }
+  void readState(UniqArrayState& state, StateReader& in) const {
+    const StoredCodec codec = StoredCodec::of(resultType().nested());
+    for (uint64_t n = in.readCount(codec.minBytes()); n > 0; --n) {
+      StoredValue value;
+      codec.read(value, in);
+      insert(state, value);
+    }
   }
 
  private:
@@ -454,6 +554,22 @@ class TopK final : public AggregateFunctionHelper<TopK, TopKState> {
     for (size_t i = 0; i < order.size() && i < k_; ++i) insertStored(state.counts[order[i]].first, array.elements());
     array.finishRow();
   }
+  void writeState(const TopKState& state, StateWriter& out) const {
+    const StoredCodec codec = StoredCodec::of(resultType().nested());
+    out.writeVarUInt(state.counts.size());
+    for (const auto& [value, n] : state.counts) {
+      codec.write(value, out);
+      out.writeVarUInt(n);
+    }
+  }
+  void readState(TopKState& state, StateReader& in) const {
+    const StoredCodec codec = StoredCodec::of(resultType().nested());
+    for (uint64_t n = in.readCount(codec.minBytes() + 1); n > 0; --n) {
+      StoredValue value;
+      codec.read(value, in);
+      count(state, value, in.readVarUInt());
+    }
+  }
 
  private:
   void count(TopKState& state, const StoredValue& value, uint64_t n) const {
@@ -475,131 +591,6 @@ uint64_t sizeParameter(std::span<const ColumnPtr> parameters, std::string_view n
   if (size <= 0 || size > 1'000'000) throwBadRequest("Parameter of aggregate function " + std::string(name) + " must be in [1, 1000000]");
   return static_cast<uint64_t>(size);
 }
-
-// ---- adapters -----------------------------------------------------------------------------
-
-// Skips rows where any argument is NULL; with `nullable_result` the result is NULL when no row
-// was added (sum, min, max, avg...), otherwise the inner result is used as is (count, uniq).
-class NullableAdapter final : public AggregateFunction {
- public:
-  NullableAdapter(AggregateFunctionPtr inner, bool nullable_result)
-      : AggregateFunction(nullable_result ? makeNullable(inner->resultType()) : inner->resultType()),
-        inner_(std::move(inner)),
-        nullable_result_(nullable_result),
-        flag_offset_(inner_->stateSize()) {}
-
-  size_t stateSize() const override { return flag_offset_ + inner_->stateAlign(); }
-  size_t stateAlign() const override { return inner_->stateAlign(); }
-  void create(char* place) const override {
-    inner_->create(place);
-    place[flag_offset_] = 0;
-  }
-  void destroy(char* place) const noexcept override { inner_->destroy(place); }
-  bool hasTrivialDestructor() const override { return inner_->hasTrivialDestructor(); }
-
-  void addBatch(char* const* places, size_t offset, std::span<const ColumnPtr> args, size_t rows, const uint8_t* skip) const override {
-    std::vector<uint8_t> mask;
-    std::vector<ColumnPtr> nested = strip(args, rows, skip, mask);
-    inner_->addBatch(places, offset, nested, rows, mask.data());
-    if (nullable_result_) {
-      for (size_t i = 0; i < rows; ++i) {
-        if (!mask[i]) places[i][offset + flag_offset_] = 1;
-      }
-    }
-  }
-  void addBatchSingle(char* place, std::span<const ColumnPtr> args, size_t rows, const uint8_t* skip) const override {
-    std::vector<uint8_t> mask;
-    std::vector<ColumnPtr> nested = strip(args, rows, skip, mask);
-    inner_->addBatchSingle(place, nested, rows, mask.data());
-    for (size_t i = 0; i < rows; ++i) {
-      if (!mask[i]) {
-        place[flag_offset_] = 1;
-        break;
-      }
-    }
-  }
-  void merge(char* place, const char* other) const override {
-    inner_->merge(place, other);
-    place[flag_offset_] |= other[flag_offset_];
-  }
-  void insertResult(const char* place, Column& to) const override {
-    if (!nullable_result_) {
-      inner_->insertResult(place, to);
-      return;
-    }
-    auto& nullable = static_cast<ColumnNullable&>(to);
-    if (place[flag_offset_]) {
-      inner_->insertResult(place, nullable.nested());
-      nullable.nullMap().push_back(0);
-    } else {
-      nullable.appendNull();
-    }
-  }
-
- private:
-  static std::vector<ColumnPtr> strip(std::span<const ColumnPtr> args, size_t rows, const uint8_t* skip, std::vector<uint8_t>& mask) {
-    mask.assign(rows, 0);
-    if (skip) std::memcpy(mask.data(), skip, rows);
-    std::vector<ColumnPtr> nested;
-    for (const auto& arg : args) {
-      if (!arg->type().isNullable()) {
-        nested.push_back(arg);
-        continue;
-      }
-      const auto& nullable = static_cast<const ColumnNullable&>(*arg);
-      const uint8_t* nulls = nullable.nullMap().data();
-      for (size_t i = 0; i < rows; ++i) mask[i] |= nulls[i];
-      nested.push_back(ColumnPtr(arg, &nullable.nested()));
-    }
-    return nested;
-  }
-
-  AggregateFunctionPtr inner_;
-  bool nullable_result_;
-  size_t flag_offset_;
-};
-
-// f(args..., cond): rows whose condition is 0 or NULL are skipped.
-class IfAdapter final : public AggregateFunction {
- public:
-  explicit IfAdapter(AggregateFunctionPtr inner) : AggregateFunction(inner->resultType()), inner_(std::move(inner)) {}
-  size_t stateSize() const override { return inner_->stateSize(); }
-  size_t stateAlign() const override { return inner_->stateAlign(); }
-  void create(char* place) const override { inner_->create(place); }
-  void destroy(char* place) const noexcept override { inner_->destroy(place); }
-  bool hasTrivialDestructor() const override { return inner_->hasTrivialDestructor(); }
-  void addBatch(char* const* places, size_t offset, std::span<const ColumnPtr> args, size_t rows, const uint8_t* skip) const override {
-    std::vector<uint8_t> mask = conditionMask(args.back(), rows, skip);
-    inner_->addBatch(places, offset, args.first(args.size() - 1), rows, mask.data());
-  }
-  void addBatchSingle(char* place, std::span<const ColumnPtr> args, size_t rows, const uint8_t* skip) const override {
-    std::vector<uint8_t> mask = conditionMask(args.back(), rows, skip);
-    inner_->addBatchSingle(place, args.first(args.size() - 1), rows, mask.data());
-  }
-  void merge(char* place, const char* other) const override { inner_->merge(place, other); }
-  void insertResult(const char* place, Column& to) const override { inner_->insertResult(place, to); }
-
- private:
-  static std::vector<uint8_t> conditionMask(const ColumnPtr& condition, size_t rows, const uint8_t* skip) {
-    std::vector<uint8_t> mask(rows, 0);
-    if (skip) std::memcpy(mask.data(), skip, rows);
-    const Column* values = condition.get();
-    if (condition->type().isNullable()) {
-      const auto& nullable = static_cast<const ColumnNullable&>(*condition);
-      for (size_t i = 0; i < rows; ++i) mask[i] |= nullable.nullMap()[i];
-      values = &nullable.nested();
-    }
-    dispatchFixed(values->type(), [&](auto tag) {
-      using T = decltype(tag);
-      const T* data = asVector<T>(*values).data().data();
-      for (size_t i = 0; i < rows; ++i) mask[i] |= data[i] == T{};
-      return 0;
-    });
-    return mask;
-  }
-
-  AggregateFunctionPtr inner_;
-};
 
 // ---- registry -----------------------------------------------------------------------------
 
@@ -706,6 +697,8 @@ const std::unordered_map<std::string, AggregateDefinition>& definitions() {
                              if (!type.isStringLike() && type.fixedWidth() == 0) illegalAggregateType("groupUniqArray", type);
                              return std::make_shared<GroupUniqArray>(type, sizeParameter(parameters, "groupUniqArray", UINT64_MAX));
                            }, false};
+    // groupArray with ClickHouse's -Distinct combinator: the distinct values, in no defined order.
+    t["groupArrayDistinct"] = t["groupUniqArray"];
     t["topK"] = {[](std::span<const DataType> types, std::span<const ColumnPtr> parameters) -> AggregateFunctionPtr {
                    const DataType& type = types[0];
                    if (!type.isStringLike() && type.fixedWidth() == 0) illegalAggregateType("topK", type);
@@ -738,23 +731,15 @@ const AggregateDefinition* findDefinition(std::string_view name, std::string* ca
 bool isAggregateFunctionName(std::string_view name) {
   std::string canonical;
   if (findDefinition(name, &canonical)) return true;
-  return name.size() > 2 && name.ends_with("If") && findDefinition(name.substr(0, name.size() - 2), &canonical);
+  const std::string_view nested = stripAggregateCombinator(name);
+  return !nested.empty() && isAggregateFunctionName(nested);
 }
 
 AggregateFunctionPtr createAggregateFunction(std::string_view name, std::span<const DataType> arg_types,
                                              std::span<const ColumnPtr> parameters) {
   std::string canonical;
   const AggregateDefinition* definition = findDefinition(name, &canonical);
-  if (!definition && name.size() > 2 && name.ends_with("If")) {
-    if (arg_types.empty()) throwBadRequest("Aggregate function " + std::string(name) + " requires a condition argument");
-    const DataType& condition = arg_types.back();
-    if (!isNumeric(removeNullable(condition))) {
-      throwBadRequest("Illegal type " + condition.name() + " of last argument for aggregate function " + std::string(name));
-    }
-    auto inner = createAggregateFunction(name.substr(0, name.size() - 2), arg_types.first(arg_types.size() - 1), parameters);
-    return std::make_shared<IfAdapter>(std::move(inner));
-  }
-  if (!definition) throwBadRequest("Unknown aggregate function " + std::string(name));
+  if (!definition) return createCombinedAggregateFunction(name, arg_types, parameters);
   if (arg_types.size() < definition->min_args || arg_types.size() > definition->max_args) {
     throwBadRequest("Aggregate function " + canonical + " takes " + std::to_string(definition->min_args) +
                     (definition->max_args != definition->min_args ? " to " + std::to_string(definition->max_args) : "") +
@@ -770,7 +755,7 @@ AggregateFunctionPtr createAggregateFunction(std::string_view name, std::span<co
   // Arguments lose LowCardinality (ClickHouse's aggregate functions see the nested type), so
   // min/max/any of a LowCardinality(String) column are String.
   AggregateFunctionPtr function = definition->create(plain, parameters);
-  if (any_nullable) function = std::make_shared<NullableAdapter>(std::move(function), definition->nullable_result);
+  if (any_nullable) function = makeNullableAdapter(std::move(function), definition->nullable_result);
   return function;
 }
 

@@ -72,6 +72,7 @@ FunctionRegistry::FunctionRegistry() {
   registerRegexFunctions(*this);
   registerHashFunctions(*this);
   registerDateFormatFunctions(*this);
+  registerAggregateStateFunctions(*this);
 }
 
 const FunctionRegistry& FunctionRegistry::instance() {

@@ -87,6 +87,7 @@ void registerJsonFunctions(FunctionRegistry& registry);
 void registerRegexFunctions(FunctionRegistry& registry);
 void registerHashFunctions(FunctionRegistry& registry);
 void registerDateFormatFunctions(FunctionRegistry& registry);
+void registerAggregateStateFunctions(FunctionRegistry& registry);  // finalizeAggregation
 
 /// Helpers for resolvers.
 [[noreturn]] void throwIllegalArgument(std::string_view function, size_t index, const DataType& type);
