@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <new>
 #include <numeric>
 #include <sstream>
 
 #include "common/error.h"
+#include "exec/aggregate_state_holder.h"
 #include "exec/datum.h"
 #include "exec/kernel_loops.h"
 
@@ -47,34 +47,51 @@ bool sameValue(const Column& column, uint32_t a, uint32_t b) {
   return x == y;
 }
 
-// One aggregate state, created and destroyed through the function (states may own memory).
-class AggregateState {
+// The ORDER BY key of a RANGE frame with offsets, by sorted position, and the frame bounds it
+// implies: rows whose key is within the offset of the current row's key. long double holds every
+// 64-bit integer exactly.
+class RangeKeys {
  public:
-  explicit AggregateState(const AggregateFunction& function)
-      : function_(function), place_(static_cast<char*>(::operator new(function.stateSize(), std::align_val_t(function.stateAlign())))) {
-    try {
-      function_.create(place_);
-    } catch (...) {
-      ::operator delete(place_, std::align_val_t(function_.stateAlign()));
-      throw;
-    }
+  RangeKeys(const WindowFrame& frame, const WindowCall& call, const Batch& keys, size_t key_column, const std::vector<uint32_t>& order) {
+    if (!frame.hasRangeOffset()) return;
+    descending_ = call.order_keys[0].descending;
+    const Column& column = *keys.columns[key_column];
+    values_.reserve(order.size());
+    dispatchFixed(column.type(), [&](auto tag) {
+      using T = decltype(tag);
+      const auto& data = asVector<T>(column).data();
+      for (uint32_t row : order) values_.push_back(static_cast<long double>(data[row]));
+      return 0;
+    });
   }
-  ~AggregateState() {
-    if (!function_.hasTrivialDestructor()) function_.destroy(place_);
-    ::operator delete(place_, std::align_val_t(function_.stateAlign()));
-  }
-  AggregateState(const AggregateState&) = delete;
-  AggregateState& operator=(const AggregateState&) = delete;
 
-  char* place() { return place_; }
-  void reset() {
-    if (!function_.hasTrivialDestructor()) function_.destroy(place_);
-    function_.create(place_);
+  /// The first position of [ps, pe) inside the bound `bound` of row i (frame start).
+  size_t firstWithin(size_t i, size_t ps, size_t pe, const WindowFrameBound& bound) const {
+    const long double limit = limitOf(i, bound);
+    // Sorted ascending: the first key >= limit; descending: the first key <= limit.
+    return partitionPoint(ps, pe, [&](long double key) { return descending_ ? key > limit : key < limit; });
+  }
+  /// One past the last position of [ps, pe) inside the bound `bound` of row i (frame end).
+  size_t endWithin(size_t i, size_t ps, size_t pe, const WindowFrameBound& bound) const {
+    const long double limit = limitOf(i, bound);
+    return partitionPoint(ps, pe, [&](long double key) { return descending_ ? key >= limit : key <= limit; });
   }
 
  private:
-  const AggregateFunction& function_;
-  char* place_;
+  // PRECEDING moves against the sort order, FOLLOWING with it.
+  long double limitOf(size_t i, const WindowFrameBound& bound) const {
+    const long double offset = static_cast<long double>(bound.offset);
+    const bool toward_smaller = (bound.kind == WindowFrameBound::Kind::kPreceding) != descending_;
+    return toward_smaller ? values_[i] - offset : values_[i] + offset;
+  }
+  template <typename Before>
+  size_t partitionPoint(size_t ps, size_t pe, Before before) const {
+    const auto begin = values_.begin() + static_cast<ptrdiff_t>(ps);
+    return ps + static_cast<size_t>(std::partition_point(begin, values_.begin() + static_cast<ptrdiff_t>(pe), before) - begin);
+  }
+
+  std::vector<long double> values_;
+  bool descending_ = false;
 };
 
 WindowFrameBound parseBound(const std::vector<std::string>& words, size_t& i, const std::string& text) {
@@ -129,11 +146,17 @@ WindowFrame parseWindowFrame(std::string_view text) {
   using Kind = WindowFrameBound::Kind;
   if (frame.start.kind == Kind::kUnboundedFollowing) throwBadRequest("Frame start cannot be UNBOUNDED FOLLOWING: " + std::string(text));
   if (frame.end.kind == Kind::kUnboundedPreceding) throwBadRequest("Frame end cannot be UNBOUNDED PRECEDING: " + std::string(text));
-  const auto has_offset = [](const WindowFrameBound& bound) { return bound.kind == Kind::kPreceding || bound.kind == Kind::kFollowing; };
-  if (!frame.rows && (has_offset(frame.start) || has_offset(frame.end))) {
-    throwBadRequest("RANGE frames with offsets are not supported yet (use ROWS): " + std::string(text));
-  }
   return frame;
+}
+
+bool WindowFrame::hasRangeOffset() const {
+  using Kind = WindowFrameBound::Kind;
+  const auto has_offset = [](const WindowFrameBound& bound) { return bound.kind == Kind::kPreceding || bound.kind == Kind::kFollowing; };
+  return !rows && (has_offset(start) || has_offset(end));
+}
+
+bool WindowFrame::wholePartition() const {
+  return start.kind == WindowFrameBound::Kind::kUnboundedPreceding && end.kind == WindowFrameBound::Kind::kUnboundedFollowing;
 }
 
 std::string rankingFunctionName(std::string_view name) {
@@ -142,8 +165,10 @@ std::string rankingFunctionName(std::string_view name) {
   return lowered == "row_number" || lowered == "rank" || lowered == "dense_rank" ? lowered : std::string();
 }
 
+bool isNtileName(std::string_view name) { return upperCase(name) == "NTILE"; }
+
 bool isWindowOnlyFunctionName(std::string_view name) {
-  return !rankingFunctionName(name).empty() || name == "lagInFrame" || name == "leadInFrame" || name == "nth_value";
+  return !rankingFunctionName(name).empty() || isNtileName(name) || name == "lagInFrame" || name == "leadInFrame" || name == "nth_value";
 }
 
 std::optional<Batch> Window::next() {
@@ -220,21 +245,34 @@ ColumnPtr Window::compute(const WindowCall& call, const Batch& batch) const {
   }
   using Kind = WindowFrameBound::Kind;
   const WindowFrame& frame = call.frame;
+  const RangeKeys range(frame, call, keys, partition_keys, order);
   // The frame of sorted position i as [start, end) of sorted positions.
   auto frameOf = [&](size_t i, size_t& start, size_t& end) {
     const size_t ps = part_start[i], pe = part_end[i];
     switch (frame.start.kind) {
       case Kind::kUnboundedPreceding: start = ps; break;
-      case Kind::kPreceding: start = i - ps >= frame.start.offset ? i - frame.start.offset : ps; break;
+      case Kind::kPreceding:
+        if (!frame.rows) start = range.firstWithin(i, ps, pe, frame.start);
+        else start = i - ps >= frame.start.offset ? i - frame.start.offset : ps;
+        break;
       case Kind::kCurrentRow: start = frame.rows ? i : peer_start[i]; break;
-      case Kind::kFollowing: start = pe - i > frame.start.offset ? i + frame.start.offset : pe; break;
+      case Kind::kFollowing:
+        if (!frame.rows) start = range.firstWithin(i, ps, pe, frame.start);
+        else start = pe - i > frame.start.offset ? i + frame.start.offset : pe;
+        break;
       case Kind::kUnboundedFollowing: start = pe; break;
     }
     switch (frame.end.kind) {
       case Kind::kUnboundedPreceding: end = ps; break;
-      case Kind::kPreceding: end = i + 1 - ps >= frame.end.offset ? i + 1 - frame.end.offset : ps; break;
+      case Kind::kPreceding:
+        if (!frame.rows) end = range.endWithin(i, ps, pe, frame.end);
+        else end = i + 1 - ps >= frame.end.offset ? i + 1 - frame.end.offset : ps;
+        break;
       case Kind::kCurrentRow: end = frame.rows ? i + 1 : peer_end[i]; break;
-      case Kind::kFollowing: end = pe - i > frame.end.offset ? i + 1 + frame.end.offset : pe; break;
+      case Kind::kFollowing:
+        if (!frame.rows) end = range.endWithin(i, ps, pe, frame.end);
+        else end = pe - i > frame.end.offset ? i + 1 + frame.end.offset : pe;
+        break;
       case Kind::kUnboundedFollowing: end = pe; break;
     }
     if (end < start) end = start;
@@ -256,6 +294,17 @@ ColumnPtr Window::compute(const WindowCall& call, const Batch& batch) const {
         if (call.kind == WindowFunctionKind::kRowNumber) out.push_back(i - part_start[i] + 1);
         else if (call.kind == WindowFunctionKind::kRank) out.push_back(peer_start[i] - part_start[i] + 1);
         else out.push_back(dense);
+      }
+      break;
+    }
+    case WindowFunctionKind::kNtile: {
+      // Rows split in order into `buckets` buckets as equal as possible, the first ones larger.
+      auto& out = static_cast<ColumnVector<uint64_t>&>(*sorted).data();
+      const uint64_t buckets = call.offset;
+      for (size_t i = 0; i < rows; ++i) {
+        const uint64_t size = part_end[i] - part_start[i], position = i - part_start[i];
+        const uint64_t small = size / buckets, large_buckets = size % buckets, large_rows = large_buckets * (small + 1);
+        out.push_back(position < large_rows ? position / (small + 1) + 1 : large_buckets + (position - large_rows) / small + 1);
       }
       break;
     }
@@ -290,7 +339,7 @@ ColumnPtr Window::compute(const WindowCall& call, const Batch& batch) const {
       break;
     case WindowFunctionKind::kAggregate: {
       const AggregateFunction& function = *call.aggregate;
-      AggregateState state(function);
+      AggregateStateHolder state(function);
       // The state holds the rows [state_start, state_end); a frame that starts at the same row
       // and ends no earlier only adds rows, any other frame starts over.
       size_t state_start = SIZE_MAX, state_end = 0;

@@ -10,8 +10,10 @@
 //
 // Frames follow ClickHouse: without a frame clause, RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT
 // ROW (running values in which peers share one result; the whole partition without ORDER BY).
-// ROWS frames take n PRECEDING / n FOLLOWING offsets; RANGE frames only UNBOUNDED and CURRENT ROW.
-// row_number/rank/dense_rank ignore the frame; lagInFrame/leadInFrame and aggregates respect it.
+// ROWS frames take n PRECEDING / n FOLLOWING row offsets; RANGE frames take them as distances on
+// the single numeric ORDER BY key (days for Date, seconds for DateTime), as ClickHouse does.
+// row_number/rank/dense_rank ignore the frame; ntile needs the whole partition; lagInFrame/
+// leadInFrame and aggregates respect the frame.
 //
 // Thread-safety: like every operator, driven by one thread.
 #pragma once
@@ -27,7 +29,7 @@
 
 namespace perch {
 
-enum class WindowFunctionKind { kRowNumber, kRank, kDenseRank, kLagInFrame, kLeadInFrame, kNthValue, kAggregate };
+enum class WindowFunctionKind { kRowNumber, kRank, kDenseRank, kNtile, kLagInFrame, kLeadInFrame, kNthValue, kAggregate };
 
 struct WindowFrameBound {
   enum class Kind { kUnboundedPreceding, kPreceding, kCurrentRow, kFollowing, kUnboundedFollowing };
@@ -36,9 +38,14 @@ struct WindowFrameBound {
 };
 
 struct WindowFrame {
-  bool rows = false;  // ROWS (physical offsets) or RANGE (peer groups)
+  bool rows = false;  // ROWS (physical offsets) or RANGE (peer groups, or distances on the key)
   WindowFrameBound start{WindowFrameBound::Kind::kUnboundedPreceding, 0};
   WindowFrameBound end{WindowFrameBound::Kind::kCurrentRow, 0};
+
+  /// RANGE with n PRECEDING / n FOLLOWING: needs exactly one numeric ORDER BY key.
+  bool hasRangeOffset() const;
+  /// UNBOUNDED PRECEDING to UNBOUNDED FOLLOWING (ROWS or RANGE).
+  bool wholePartition() const;
 };
 
 /// Parses a frame clause as the parser keeps it ("ROWS BETWEEN 1 PRECEDING AND CURRENT ROW");
@@ -47,6 +54,9 @@ WindowFrame parseWindowFrame(std::string_view text);
 
 /// "row_number", "rank" or "dense_rank" when `name` is one of them in any case (as in ClickHouse), else "".
 std::string rankingFunctionName(std::string_view name);
+
+/// True for ntile in any case (ClickHouse registers it case-insensitively).
+bool isNtileName(std::string_view name);
 
 /// True for functions that exist only as window functions (row_number, lagInFrame, ...).
 bool isWindowOnlyFunctionName(std::string_view name);
@@ -60,7 +70,7 @@ struct WindowCall {
   std::vector<BoundExprPtr> order_by;
   std::vector<SortKey> order_keys;  // direction and NULLS placement of order_by (column unused)
   WindowFrame frame;
-  uint64_t offset = 1;  // lag/lead; nth_value: the 1-based row of the frame
+  uint64_t offset = 1;  // lag/lead; nth_value: the 1-based row of the frame; ntile: the buckets
   DataType result_type;
 };
 

@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "exec/aggregate_function.h"
 #include "exec/cast.h"
+#include "exec/type_rules.h"
 #include "exec/window.h"
 #include "sql/lexer.h"
 #include "sql/parser.h"
@@ -45,6 +46,29 @@ void resolveWindows(Expr& expr, const SelectQuery& query, std::string_view sql, 
     expr.window = found->second;
   }
   for (auto& arg : expr.args) resolveWindows(*arg, query, sql, note);
+}
+
+// What a frame needs beyond its own syntax: ntile the whole partition (its default frame), RANGE
+// offsets one numeric ORDER BY key to measure distances on.
+void checkFrame(WindowCall& call, const Expr& expr, ExpressionBinder& binder) {
+  if (call.kind == WindowFunctionKind::kNtile) {
+    if (expr.window->frame.empty()) {
+      call.frame.rows = true;
+      call.frame.end = {WindowFrameBound::Kind::kUnboundedFollowing, 0};
+    } else if (!call.frame.wholePartition()) {
+      throwBadRequest("Window frame for function 'ntile' should be 'ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING', at " + binder.where(expr));
+    }
+  }
+  if (!call.frame.hasRangeOffset()) return;
+  if (call.order_by.size() != 1) {
+    throwBadRequest("The RANGE OFFSET window frame requires exactly one ORDER BY column, " + std::to_string(call.order_by.size()) +
+                    " given, at " + binder.where(expr));
+  }
+  const DataType& key = call.order_by[0]->type;
+  if (!isNumeric(key) || key.id() == TypeId::kBool) {
+    throwBadRequest("The RANGE OFFSET frame needs a numeric, Date or DateTime ORDER BY column (not Nullable), got " + key.name() +
+                    ", at " + binder.where(expr));
+  }
 }
 
 }  // namespace
@@ -99,6 +123,13 @@ OperatorPtr planWindow(OperatorPtr input, std::vector<ScopeColumn>& scope_column
                   : ranking == "rank"     ? WindowFunctionKind::kRank
                                           : WindowFunctionKind::kDenseRank;
       call.result_type = DataType(TypeId::kUInt64);
+    } else if (isNtileName(function)) {
+      expectArguments(1, 1);
+      call.kind = WindowFunctionKind::kNtile;
+      call.result_type = DataType(TypeId::kUInt64);
+      call.offset = constantOffset(binder, *expr->args[0], "ntile");
+      if (call.offset == 0) throwBadRequest("Argument of 'ntile' function must be greater than zero, at " + binder.where(*expr->args[0]));
+      if (expr->window->order_by.empty()) throwBadRequest("Window frame for 'ntile' function must have ORDER BY clause, at " + binder.where(*expr));
     } else if (function == "lagInFrame" || function == "leadInFrame") {
       expectArguments(1, 3);
       call.kind = function == "lagInFrame" ? WindowFunctionKind::kLagInFrame : WindowFunctionKind::kLeadInFrame;
@@ -148,6 +179,7 @@ OperatorPtr planWindow(OperatorPtr input, std::vector<ScopeColumn>& scope_column
       if (error.code() != ErrorCode::kBadRequest) throw;
       throwBadRequest(std::string(error.what()) + " (at " + binder.where(*expr) + ")");
     }
+    checkFrame(call, *expr, binder);
     for (const auto* list : {&call.args, &call.partition_by, &call.order_by}) {
       bound_inputs.insert(bound_inputs.end(), list->begin(), list->end());
     }

@@ -38,9 +38,23 @@ TEST(WindowFrame, ParsesBetweenAndShortForms) {
   EXPECT_EQ(frame.end.kind, Kind::kUnboundedFollowing);
 }
 
+TEST(WindowFrame, RangeFramesTakeOffsets) {
+  const WindowFrame frame = parseWindowFrame("RANGE BETWEEN 10 PRECEDING AND 5 FOLLOWING");
+  EXPECT_FALSE(frame.rows);
+  EXPECT_EQ(frame.start.kind, Kind::kPreceding);
+  EXPECT_EQ(frame.start.offset, 10u);
+  EXPECT_EQ(frame.end.kind, Kind::kFollowing);
+  EXPECT_EQ(frame.end.offset, 5u);
+  EXPECT_TRUE(frame.hasRangeOffset());
+  EXPECT_FALSE(frame.wholePartition());
+  EXPECT_FALSE(parseWindowFrame("ROWS BETWEEN 1 PRECEDING AND CURRENT ROW").hasRangeOffset());
+  EXPECT_FALSE(parseWindowFrame("RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW").hasRangeOffset());
+  EXPECT_TRUE(parseWindowFrame("RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING").wholePartition());
+}
+
 TEST(WindowFrame, RejectsWhatItCannotEvaluate) {
   for (const char* text : {"ROWS BETWEEN UNBOUNDED FOLLOWING AND CURRENT ROW", "ROWS BETWEEN CURRENT ROW AND UNBOUNDED PRECEDING",
-                           "RANGE BETWEEN 1 PRECEDING AND CURRENT ROW", "ROWS BETWEEN x PRECEDING AND CURRENT ROW",
+                           "RANGE BETWEEN UNBOUNDED FOLLOWING AND 1 FOLLOWING", "ROWS BETWEEN x PRECEDING AND CURRENT ROW",
                            "ROWS BETWEEN 1 PRECEDING CURRENT ROW", "ROWS CURRENT", "ROWS 1 PRECEDING EXTRA"}) {
     try {
       parseWindowFrame(text);
