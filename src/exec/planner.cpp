@@ -52,7 +52,17 @@ void expandAliases(ExprPtr& expr, const AliasMap& aliases, std::vector<std::stri
     return;
   }
   if (expr->kind != ExprKind::kFunction) return;
-  if (expr->name == "lambda") return;  // lambda parameters shadow aliases; bodies are bound later
+  if (expr->name == "lambda") {
+    // lambda(tuple(parameters), body): aliases expand in the body (`WITH 2 AS k SELECT arrayMap(x ->
+    // x * k, a)`), except names the lambda's own parameters shadow.
+    if (expr->args.size() != 2) return;
+    AliasMap visible = aliases;
+    for (const auto& parameter : expr->args[0]->args) {
+      if (parameter->kind == ExprKind::kIdentifier && parameter->name_parts.size() == 1) visible.erase(parameter->name_parts[0]);
+    }
+    expandAliases(expr->args[1], visible, expanding);
+    return;
+  }
   for (auto& arg : expr->args) expandAliases(arg, aliases, expanding);
   if (expr->window) {  // the spec is shared between copies: expand inside a new one
     auto window = std::make_shared<WindowSpec>();
