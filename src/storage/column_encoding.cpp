@@ -80,6 +80,21 @@ void writeDictionary(const Dictionary& dictionary, std::string& out) {
   }
 }
 
+template <typename Index>
+void expandDictionary(const ColumnString& dictionary, std::string_view indexes, ColumnString& column) {
+  std::vector<std::string_view> values(dictionary.size());
+  for (size_t i = 0; i < values.size(); ++i) values[i] = dictionary.at(i);
+  const size_t rows = indexes.size() / sizeof(Index);
+  for (size_t row = 0; row < rows; ++row) {
+    Index index;
+    std::memcpy(&index, indexes.data() + row * sizeof(Index), sizeof(Index));
+    if (index >= values.size()) {
+      throw CorruptDataError("dictionary index " + std::to_string(index) + " out of " + std::to_string(values.size()));
+    }
+    column.push(values[index]);
+  }
+}
+
 MutableColumnPtr readDictionary(const DataType& type, size_t rows, ByteReader& in) {
   const uint64_t size = in.getVarint();
   if (size > kMaxDictionarySize || (size == 0 && rows != 0)) {
@@ -92,11 +107,10 @@ MutableColumnPtr readDictionary(const DataType& type, size_t rows, ByteReader& i
   const std::string_view indexes = in.take(rows * width);
   auto column = std::make_shared<ColumnString>(type);
   column->reserve(rows);
-  for (size_t row = 0; row < rows; ++row) {
-    uint16_t index = 0;
-    std::memcpy(&index, indexes.data() + row * width, width);
-    if (index >= size) throw CorruptDataError("dictionary index " + std::to_string(index) + " out of " + std::to_string(size));
-    column->push(dictionary.at(index));
+  if (width == 1) {
+    expandDictionary<uint8_t>(dictionary, indexes, *column);
+  } else {
+    expandDictionary<uint16_t>(dictionary, indexes, *column);
   }
   return column;
 }
@@ -139,7 +153,8 @@ MutableColumnPtr readByteSplit(const DataType& type, size_t rows, bool delta, By
   using Unsigned = std::make_unsigned_t<T>;
   if (rows > in.remaining() / sizeof(T)) throw CorruptDataError("integer column is shorter than its row count");
   const auto* planes = reinterpret_cast<const uint8_t*>(in.take(rows * sizeof(T)).data());
-  std::vector<Unsigned> stored(rows, 0);
+  std::vector<T> values(rows);
+  auto* stored = reinterpret_cast<Unsigned*>(values.data());  // a type's unsigned variant may alias it
   for (size_t byte = 0; byte < sizeof(T); ++byte) {
     const uint8_t* plane = planes + byte * rows;
     for (size_t row = 0; row < rows; ++row) stored[row] |= static_cast<Unsigned>(static_cast<Unsigned>(plane[row]) << (8 * byte));
@@ -147,7 +162,7 @@ MutableColumnPtr readByteSplit(const DataType& type, size_t rows, bool delta, By
   if (delta) {
     for (size_t row = 1; row < rows; ++row) stored[row] = static_cast<Unsigned>(stored[row] + stored[row - 1]);
   }
-  return std::make_shared<ColumnVector<T>>(type, std::vector<T>(stored.begin(), stored.end()));
+  return std::make_shared<ColumnVector<T>>(type, std::move(values));
 }
 
 // Writes the leaf with the layout that suits its values; false when that is plain.

@@ -9,12 +9,14 @@
 // A column is stored as compressed blocks of several consecutive granules (at least 64 KiB
 // uncompressed unless the column ends, at most 1 MiB unless one granule is larger, like
 // ClickHouse's min/max_compress_block_size), so LZ4 sees enough context; each granule inside a
-// block is encoded on its own (storage/column_encoding.h: dictionaries for LowCardinality(String)).
+// block is encoded on its own (storage/column_encoding.h: dictionaries for strings, byte planes
+// for integers).
 //
 // Reads are lazy: after write() or load() a part keeps only its index in memory (granule row
 // counts, where each block of each column lies and which granules it holds, min/max per column
 // per granule) plus an open read-only file descriptor. readColumn()/readGranules() fetch only the
-// blocks holding the wanted granules with pread, verify their checksum and decode them on demand. Keeping the descriptor open means a part whose
+// blocks holding the wanted granules with pread, verify their checksum and decode them on
+// demand. Keeping the descriptor open means a part whose
 // file a merge or truncate has unlinked stays readable for every snapshot that still holds it; the
 // space is freed when the last reference goes. load() verifies the header, the trailer, the index
 // checksum and that every block lies inside the data area (cheap: the index only); block
