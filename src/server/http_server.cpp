@@ -80,8 +80,35 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_.options.max_body_bytes);
     parser_->header_limit(64 * 1024);
     stream_.expires_after(kIdleTimeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code error, size_t) { self->onRead(error); });
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code error, size_t) { self->onHeader(error); });
+  }
+
+  // A body of known length within the limit (every Events API batch) is read straight into its
+  // string with large reads; beast's parser would copy it through buffer_ 64 KiB at a time, paying
+  // its per-read bookkeeping each time. Chunked, empty and oversized bodies keep the parser path.
+  void onHeader(beast::error_code error) {
+    if (error) return onRead(error);
+    const auto length = parser_->content_length();
+    if (!length || *length == 0 || parser_->chunked() || parser_->is_done() || *length > server_.options.max_body_bytes) {
+      http::async_read(stream_, buffer_, *parser_,
+                       [self = shared_from_this()](beast::error_code error, size_t) { self->onRead(error); });
+      return;
+    }
+    body_.resize(*length);
+    const size_t buffered = std::min<size_t>(buffer_.size(), *length);
+    asio::buffer_copy(asio::buffer(body_.data(), buffered), buffer_.data());
+    buffer_.consume(buffered);
+    asio::async_read(stream_, asio::buffer(body_.data() + buffered, *length - buffered),
+                     [self = shared_from_this()](beast::error_code error, size_t) { self->onBody(error); });
+  }
+
+  void onBody(beast::error_code error) {
+    if (error) return close();  // timeout or a socket error, as on the parser path
+    ++server_.in_flight;
+    parser_->get().body() = std::move(body_);
+    body_ = std::string();
+    process(parser_->get());
   }
 
   void onRead(beast::error_code error) {
@@ -100,7 +127,11 @@ class Session : public std::enable_shared_from_this<Session> {
     if (error) {
       return write(plainError(400, "malformed HTTP request"), false);
     }
-    auto message = parser_->release();
+    process(parser_->get());
+  }
+
+  // Answers a complete request (in_flight already counts it).
+  void process(http::request<http::string_body>& message) {
     const bool keep_alive = message.keep_alive() && !server_.stopping;
 
     HttpRequest request;
@@ -163,6 +194,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::string body_;  // the body being read by onHeader's direct path
   HttpServer::Impl& server_;
 };
 

@@ -309,7 +309,10 @@ void Table::append(Batch batch, Durability durability) {
   const size_t bytes = shared->byteSize();
 
   std::string payload;
-  if (wal_) storage::encodeBatch(*shared, payload);
+  if (wal_) {
+    payload.reserve(bytes + 64);  // the encoding is never larger than the columns plus a header: no regrowth
+    storage::encodeBatch(*shared, payload);
+  }
   uint64_t sequence = 0;
   {
     std::lock_guard lock(mutex_);
