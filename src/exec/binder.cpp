@@ -193,10 +193,6 @@ BoundExprPtr ExpressionBinder::bindFunction(const Expr& expr, const BindScope& s
   if (const HigherOrderFunction* function = findHigherOrderFunction(name)) return bindHigherOrder(expr, scope, *function);
   if (name == "lambda") throwBadRequest("Lambda function " + columnName(expr) + " is allowed only as the first argument of a higher-order function such as arrayMap, at " + where(expr));
   if (name == "array") return bindArray(expr, scope);
-  if (name == "tuple") {
-    if (expr.args.size() == 1) return bind(*expr.args[0], scope);
-    throwBadRequest("Tuples are not supported yet at " + where(expr));
-  }
   if (name.starts_with("toInterval")) throwBadRequest("INTERVAL is only supported in date arithmetic, at " + where(expr));
   std::vector<BoundExprPtr> args;
   args.reserve(expr.args.size());
@@ -430,6 +426,29 @@ BoundExprPtr ExpressionBinder::bindScalarSubquery(const Expr& expr) {
   return BoundExpr::makeConstant(result.columns[0]);
 }
 
+namespace {
+
+// Strings on the right of IN are parsed as the left side's type when that is not a string; in
+// tuples, element by element (`(day, tag) IN (('2024-01-01', 'red'))`).
+DataType parsedAs(const DataType& value, const DataType& left) {
+  if (value.isStringLike() && !left.isStringLike()) return left;
+  if (!value.isTuple() || !left.isTuple() || value.tupleElements().size() != left.tupleElements().size()) return value;
+  std::vector<DataType> elements;
+  for (size_t i = 0; i < value.tupleElements().size(); ++i) {
+    elements.push_back(parsedAs(value.tupleElements()[i], removeNullable(left.tupleElements()[i])));
+  }
+  return DataType::tuple(std::move(elements), value.tupleNames());
+}
+
+// The rows of a subquery's columns as one Tuple column.
+ColumnPtr tupleOfColumns(const Batch& result, const std::vector<DataType>& types) {
+  std::vector<MutableColumnPtr> columns;
+  for (const ColumnPtr& column : result.columns) columns.push_back(std::const_pointer_cast<Column>(column));
+  return std::make_shared<ColumnTuple>(DataType::tuple(types), std::move(columns));
+}
+
+}  // namespace
+
 BoundExprPtr ExpressionBinder::bindIn(const Expr& expr, const BindScope& scope, bool negated) {
   if (expr.args.size() != 2) throwBadRequest("Function in takes two arguments, at " + where(expr));
   BoundExprPtr left = bind(*expr.args[0], scope);
@@ -439,10 +458,19 @@ BoundExprPtr ExpressionBinder::bindIn(const Expr& expr, const BindScope& scope, 
   if (right.kind == ExprKind::kSubquery) {
     std::vector<DataType> types;
     Batch result = run_subquery_(*right.subquery, types);
-    if (types.size() != 1) throwBadRequest("Subquery for IN must return exactly one column, at " + where(right));
-    if (result.rows > 0) elements.push_back(result.columns[0]);
+    // `(a, b) IN (SELECT x, y ...)`: the subquery's columns form the tuples.
+    const size_t width = left_type.isTuple() ? left_type.tupleElements().size() : 1;
+    if (types.size() != width) {
+      throwBadRequest("Subquery for IN must return " + std::to_string(width) + (width == 1 ? " column" : " columns") + ", at " + where(right));
+    }
+    if (result.rows > 0) elements.push_back(width == 1 ? result.columns[0] : tupleOfColumns(result, types));
   } else {
-    const bool list = right.kind == ExprKind::kFunction && (right.name == "tuple" || right.name == "array");
+    // A tuple on the left takes a list of tuples, or one tuple: `(a, b) IN (1, 'x')`.
+    const bool tuple_list = right.kind == ExprKind::kFunction && right.name == "tuple" &&
+                            std::all_of(right.args.begin(), right.args.end(), [](const ExprPtr& arg) {
+                              return arg->kind == ExprKind::kFunction && arg->name == "tuple";
+                            });
+    const bool list = right.kind == ExprKind::kFunction && (right.name == "array" || (right.name == "tuple" && (!left_type.isTuple() || tuple_list)));
     std::vector<const Expr*> items;
     if (list) {
       for (const auto& arg : right.args) items.push_back(arg.get());
@@ -472,7 +500,7 @@ BoundExprPtr ExpressionBinder::bindIn(const Expr& expr, const BindScope& scope, 
       value = nullable.nested().gather(keep);
     }
     value = castColumn(value, removeLowCardinality(value->type()));
-    if (value->type().isStringLike() && !left_type.isStringLike()) value = castColumn(value, left_type);
+    value = castColumn(value, parsedAs(value->type(), left_type));
     types.push_back(value->type());
     converted.push_back(value);
   }

@@ -1,5 +1,6 @@
 #include "exec/cast.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -89,9 +90,15 @@ bool parseValue(std::string_view text, const DataType& to, T& out) {
       return true;
     }
     case TypeId::kDateTime: {
-      auto seconds = parseDateTime(text);
+      auto seconds = parseDateTime(text, to.timeZone());
       if (!seconds || *seconds < 0 || *seconds > UINT32_MAX) return false;
       out = static_cast<T>(*seconds);
+      return true;
+    }
+    case TypeId::kDateTime64: {
+      auto ticks = parseDateTime64(text, to.precision(), to.timeZone());
+      if (!ticks) return false;
+      out = static_cast<T>(*ticks);
       return true;
     }
     case TypeId::kBool:
@@ -109,6 +116,7 @@ ColumnPtr castFromString(const ColumnString& in, const DataType& to, ParseFailur
     result->appendRange(in, 0, rows);
     return result;
   }
+  if (to.isTuple()) throwBadRequest("Conversion from String to " + to.name() + " is not supported");
   return dispatchPhysical(to, [&](auto* tag) -> ColumnPtr {
     using ColumnType = std::remove_pointer_t<decltype(tag)>;
     if constexpr (requires { typename ColumnType::ValueType; }) {
@@ -169,6 +177,107 @@ ColumnPtr castNumeric(const Column& in, const DataType& to) {
       throwBadRequest("Conversion from " + in.type().name() + " to " + to.name() + " is not supported");
     }
   });
+}
+
+// ---- dates and times ----------------------------------------------------------------------
+
+// Conversions that need zones or sub-second ticks: anything to or from DateTime64, and Date <->
+// DateTime in a zone other than UTC (a Date is a calendar day; the instant is midnight in the zone).
+bool isTimeConversion(const DataType& from, const DataType& to) {
+  const bool from_ok = isDateOrTime(from) || from.isNumber();
+  const bool to_ok = isDateOrTime(to) || to.isNumber();
+  if (from.id() == TypeId::kDateTime64 || to.id() == TypeId::kDateTime64) return from_ok && to_ok;
+  if (from.id() == TypeId::kDate && to.id() == TypeId::kDateTime) return !to.timeZone().isUtc();
+  if (from.id() == TypeId::kDateTime && to.id() == TypeId::kDate) return !from.timeZone().isUtc();
+  return false;
+}
+
+// UTC instants of a column of dates, times or numbers (seconds, with a fraction for floats).
+struct Instants {
+  std::vector<int64_t> seconds;
+  std::vector<int64_t> nanoseconds;
+};
+
+Instants readInstants(const Column& in, const DataType& to) {
+  Instants out;
+  const DataType& type = in.type();
+  out.seconds.resize(in.size());
+  out.nanoseconds.assign(in.size(), 0);
+  dispatchPhysical(type, [&](auto* tag) {
+    using ColumnType = std::remove_pointer_t<decltype(tag)>;
+    if constexpr (requires { typename ColumnType::ValueType; }) {
+      using T = typename ColumnType::ValueType;
+      const std::vector<T>& data = static_cast<const ColumnType&>(in).data();
+      const int64_t scale = powerOfTen(type.precision());
+      const int64_t nanos_per_tick = powerOfTen(9 - type.precision());
+      for (size_t i = 0; i < data.size(); ++i) {
+        if constexpr (std::is_floating_point_v<T>) {
+          const double whole = std::isfinite(data[i]) ? std::floor(data[i]) : 0;
+          out.seconds[i] = static_cast<int64_t>(whole);
+          out.nanoseconds[i] = std::min<int64_t>(std::llround((data[i] - whole) * 1e9), 999999999);
+        } else if (type.id() == TypeId::kDate) {
+          out.seconds[i] = to.timeZone().utcOf(static_cast<int64_t>(data[i]) * 86400);
+        } else if (type.id() == TypeId::kDateTime64) {
+          const auto ticks = static_cast<int64_t>(data[i]);
+          out.seconds[i] = floorDiv(ticks, scale);
+          out.nanoseconds[i] = (ticks - out.seconds[i] * scale) * nanos_per_tick;
+        } else {
+          out.seconds[i] = static_cast<int64_t>(data[i]);
+        }
+      }
+    } else {
+      throwBadRequest("Conversion from " + type.name() + " to " + to.name() + " is not supported");
+    }
+  });
+  return out;
+}
+
+ColumnPtr castTime(const Column& in, const DataType& to) {
+  const Instants instants = readInstants(in, to);
+  const TimeZone& source_zone = isDateTimeOrDateTime64(in.type()) ? in.type().timeZone() : TimeZone::utc();
+  return dispatchPhysical(to, [&](auto* tag) -> ColumnPtr {
+    using ColumnType = std::remove_pointer_t<decltype(tag)>;
+    if constexpr (requires { typename ColumnType::ValueType; }) {
+      using T = typename ColumnType::ValueType;
+      const size_t rows = instants.seconds.size();
+      std::vector<T> out(rows);
+      const int64_t scale = powerOfTen(to.precision());
+      const int64_t nanos_per_tick = powerOfTen(9 - to.precision());
+      for (size_t i = 0; i < rows; ++i) {
+        const int64_t seconds = instants.seconds[i];
+        const int64_t nanoseconds = instants.nanoseconds[i];
+        if (to.id() == TypeId::kDate) {
+          out[i] = static_cast<T>(floorDiv(seconds + source_zone.offsetAt(seconds), 86400));
+        } else if (to.id() == TypeId::kDateTime64) {
+          out[i] = static_cast<T>(seconds * scale + nanoseconds / nanos_per_tick);
+        } else if constexpr (std::is_floating_point_v<T>) {
+          out[i] = static_cast<T>(static_cast<double>(seconds) + static_cast<double>(nanoseconds) / 1e9);
+        } else {
+          // Whole seconds, the fraction truncated toward zero as ClickHouse converts decimals.
+          out[i] = static_cast<T>(seconds < 0 && nanoseconds > 0 ? seconds + 1 : seconds);
+        }
+      }
+      return std::make_shared<ColumnVector<T>>(to, std::move(out));
+    } else {
+      throwBadRequest("Conversion from " + in.type().name() + " to " + to.name() + " is not supported");
+    }
+  });
+}
+
+// ---- tuples -------------------------------------------------------------------------------
+
+ColumnPtr castTuple(const ColumnPtr& from, const DataType& to, ParseFailure on_failure) {
+  const DataType& from_type = from->type();
+  if (!from_type.isTuple() || !to.isTuple() || from_type.tupleElements().size() != to.tupleElements().size()) {
+    throwBadRequest("Conversion from " + from_type.name() + " to " + to.name() + " is not supported");
+  }
+  const auto& tuple = static_cast<const ColumnTuple&>(*from);
+  std::vector<MutableColumnPtr> elements;
+  for (size_t i = 0; i < tuple.elementCount(); ++i) {
+    ColumnPtr element = castColumn(tuple.elementPtr(i), to.tupleElements()[i], on_failure);
+    elements.push_back(std::const_pointer_cast<Column>(element));
+  }
+  return std::make_shared<ColumnTuple>(to, std::move(elements));
 }
 
 }  // namespace
@@ -233,6 +342,8 @@ ColumnPtr castColumn(const ColumnPtr& from, const DataType& to_in, ParseFailure 
     return result;
   }
   if (to.isStringLike()) return castToString(*from, to);
+  if (to.isTuple() || from_type.isTuple()) return castTuple(from, to, on_failure);
+  if (isTimeConversion(from_type, to)) return castTime(*from, to);
   return castNumeric(*from, to);
 }
 

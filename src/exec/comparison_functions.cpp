@@ -128,10 +128,30 @@ double numericValue(const Column& column) {
 
 // True when the 1-row numeric `constant` converts to `type` without changing its value.
 bool fitsExactly(const ColumnPtr& constant, const DataType& type) {
-  if (type.id() == TypeId::kDate || type.id() == TypeId::kDateTime || type.id() == TypeId::kBool) return false;
+  if (isDateOrTime(type) || type.id() == TypeId::kBool || constant->type().id() == TypeId::kDateTime64) return false;
   ColumnPtr converted = castColumn(constant, type);
   ColumnPtr back = castColumn(converted, constant->type());
   return numericValue(*converted) == numericValue(*constant) && numericValue(*back) == numericValue(*constant);
+}
+
+// The type whose C++ representation the kernel loops over: DateTime64 ticks are Int64.
+DataType physicalType(const DataType& type) {
+  return type.id() == TypeId::kDateTime64 ? DataType(TypeId::kInt64) : type;
+}
+
+// Dates and times compare as instants: Date, DateTime and DateTime64 meet in their common type
+// (a Date is midnight in the other side's zone), and a number against a DateTime64 is seconds.
+void unifyDateTimes(DataType& a, DataType& b) {
+  if (isDateOrTime(a) && isDateOrTime(b)) {
+    if (a.id() == TypeId::kDateTime && b.id() == TypeId::kDateTime) return;  // zones do not change instants
+    if (!(a == b)) {
+      const DataType both[] = {a, b};
+      a = b = leastSupertype(both, "comparison");
+    }
+    return;
+  }
+  if (a.id() == TypeId::kDateTime64 && b.isNumber()) b = a;
+  if (b.id() == TypeId::kDateTime64 && a.isNumber()) a = b;
 }
 
 DataType wideType(const DataType& type) {
@@ -160,9 +180,7 @@ FunctionDefinition comparison(const char* name) {
     DataType target_a = a, target_b = b;
     if (a.isStringLike()) target_a = b;
     if (b.isStringLike()) target_b = a;
-    if (isDateOrDateTime(target_a) && isDateOrDateTime(target_b) && !(target_a == target_b)) {
-      target_a = target_b = DataType(TypeId::kDateTime);
-    }
+    unifyDateTimes(target_a, target_b);
     if (constant_a && !(target_a == a)) constant_a = castColumn(constant_a, target_a);
     if (constant_b && !(target_b == b)) constant_b = castColumn(constant_b, target_b);
     // Prefer comparing in the column's own type when the constant fits it exactly.
@@ -187,9 +205,9 @@ FunctionDefinition comparison(const char* name) {
                                                                                              : castDatum(call[0], target_a);
       const Datum right = constant_b && call[1].is_constant && constant_b->type() == target_b ? Datum::constant(constant_b)
                                                                                               : castDatum(call[1], target_b);
-      return dispatchFixed(target_a, [&](auto tag_a) {
+      return dispatchFixed(physicalType(target_a), [&](auto tag_a) {
         using A = decltype(tag_a);
-        return dispatchFixed(target_b, [&](auto tag_b) {
+        return dispatchFixed(physicalType(target_b), [&](auto tag_b) {
           using B = decltype(tag_b);
           constexpr bool kSame = std::is_same_v<A, B>;
           constexpr bool kWide = (std::is_same_v<A, int64_t> || std::is_same_v<A, uint64_t>) &&

@@ -1,31 +1,106 @@
-// toInt8..toUInt64, toFloat32/64, toString, toDate, toDateTime, toBool, CAST, toTypeName and the
-// *OrZero / *OrNull variants. All are thin resolvers over castColumn (cast.h), so `toInt32('5')` with a
-// literal folds to a constant at bind time.
+// toInt8..toUInt64, toFloat32/64, toString, toDate, toDateTime, toDateTime64, toBool, CAST,
+// toTypeName, the *OrZero / *OrNull variants, and the DateTime64 <-> Unix time conversions
+// (toUnixTimestamp64Milli, fromUnixTimestamp64Milli, ...). All are thin resolvers over castColumn
+// (cast.h), so `toInt32('5')` with a literal folds to a constant at bind time.
 #include "common/error.h"
 #include "exec/cast.h"
 #include "exec/function_registry.h"
+#include "exec/kernel_loops.h"
 #include "exec/type_rules.h"
+#include "types/date_time.h"
 
 namespace perch {
 
 namespace {
 
+// The zone name in constant String argument `index` of `name`.
+std::string zoneArgument(const std::string& name, std::span<const ArgumentInfo> args, size_t index) {
+  if (!args[index].constant || !args[index].type.isStringLike()) {
+    throwBadRequest("Argument " + std::to_string(index + 1) + " of function " + name + " must be a constant time zone name");
+  }
+  return std::string(asString(*args[index].constant).at(0));
+}
+
+// toX(value[, zone]): the zone is the result's for toDateTime, and the one a DateTime value is seen
+// in for toString / toDate (`toString(t, 'Asia/Tokyo')` prints Tokyo's wall clock).
 FunctionDefinition conversion(std::string name, DataType target, ParseFailure on_failure) {
   FunctionDefinition definition;
   definition.resolve = [name, target, on_failure](std::span<const ArgumentInfo> args, const FunctionContext&) {
-    // toDateTime(x, 'UTC') / toString(t, 'UTC'): only UTC exists in this engine.
     checkArgumentCount(name, args, 1, 2);
+    const DataType& source = args[0].type;
+    DataType to = target;
+    std::optional<DataType> seen_in;
     if (args.size() == 2) {
-      if (!(target.id() == TypeId::kDateTime || target.id() == TypeId::kString || target.id() == TypeId::kDate) || !args[1].constant ||
-          !args[1].type.isStringLike() || asString(*args[1].constant).at(0) != "UTC") {
-        throwBadRequest("Function " + name + " supports only the 'UTC' time zone as its second argument");
+      const std::string zone = zoneArgument(name, args, 1);
+      if (target.id() == TypeId::kDateTime) {
+        to = DataType::dateTime(zone);
+      } else if (target.id() == TypeId::kString || target.id() == TypeId::kDate) {
+        if (isDateTimeOrDateTime64(removeNullable(source))) seen_in = removeNullable(source).withTimeZone(zone);
+      } else {
+        throwBadRequest("Function " + name + " does not take a time zone argument");
       }
     }
-    const DataType& source = args[0].type;
-    if (source.isArray() && !target.isStringLike()) throwIllegalArgument(name, 0, source);
-    const DataType result = on_failure == ParseFailure::kNull ? makeNullable(target) : target;
-    return ResolvedFunction{result, [target, on_failure](std::span<const Datum> call, size_t) {
-                              return castDatum(call[0], target, on_failure);
+    if (source.isArray() && !to.isStringLike()) throwIllegalArgument(name, 0, source);
+    const DataType result = on_failure == ParseFailure::kNull ? makeNullable(to) : to;
+    return ResolvedFunction{result, [to, seen_in, on_failure](std::span<const Datum> call, size_t) {
+                              return castDatum(seen_in ? castDatum(call[0], *seen_in) : call[0], to, on_failure);
+                            }};
+  };
+  return definition;
+}
+
+unsigned constantPrecision(const std::string& name, const ArgumentInfo& arg) {
+  if (!arg.constant || !arg.type.isInteger()) throwBadRequest("Precision of " + name + " must be a constant integer");
+  const int64_t value = asVector<int64_t>(*castColumn(arg.constant, DataType(TypeId::kInt64))).data()[0];
+  if (value < 0 || value > 9) throwBadRequest("Precision " + std::to_string(value) + " of " + name + " is out of bounds (0 to 9)");
+  return static_cast<unsigned>(value);
+}
+
+// toDateTime64(value, precision[, zone]): strings are read in the zone, numbers are seconds.
+FunctionDefinition toDateTime64(std::string name, ParseFailure on_failure) {
+  FunctionDefinition definition;
+  definition.resolve = [name, on_failure](std::span<const ArgumentInfo> args, const FunctionContext&) {
+    checkArgumentCount(name, args, 2, 3);
+    const DataType& source = removeNullable(args[0].type);
+    if (!isNumeric(source) && !source.isStringLike() && !isNothing(source)) throwIllegalArgument(name, 0, args[0].type);
+    const DataType to = DataType::dateTime64(constantPrecision(name, args[1]), args.size() == 3 ? zoneArgument(name, args, 2) : "");
+    const DataType result = on_failure == ParseFailure::kNull ? makeNullable(to) : to;
+    return ResolvedFunction{result, [to, on_failure](std::span<const Datum> call, size_t) {
+                              return castDatum(call[0], to, on_failure);
+                            }};
+  };
+  return definition;
+}
+
+// toUnixTimestamp64Milli/Micro/Nano(t): the DateTime64's instant as Int64 ticks of that unit.
+FunctionDefinition toUnixTimestamp64(std::string name, unsigned digits) {
+  FunctionDefinition definition;
+  definition.resolve = [name, digits](std::span<const ArgumentInfo> args, const FunctionContext&) {
+    checkArgumentCount(name, args, 1, 1);
+    if (args[0].type.id() != TypeId::kDateTime64) throwIllegalArgument(name, 0, args[0].type);
+    const DataType result(TypeId::kInt64);
+    const unsigned precision = args[0].type.precision();
+    const int64_t multiply = digits >= precision ? powerOfTen(digits - precision) : 1;
+    const int64_t divide = digits < precision ? powerOfTen(precision - digits) : 1;
+    return ResolvedFunction{result, [result, multiply, divide](std::span<const Datum> call, size_t rows) {
+                              return unaryLoop<int64_t, int64_t>(call[0], rows, result, [multiply, divide](int64_t ticks) {
+                                return floorDiv(ticks, divide) * multiply;
+                              });
+                            }};
+  };
+  return definition;
+}
+
+// fromUnixTimestamp64Milli/Micro/Nano(n[, zone]): Int64 ticks of that unit as DateTime64(3/6/9).
+FunctionDefinition fromUnixTimestamp64(std::string name, unsigned digits) {
+  FunctionDefinition definition;
+  definition.resolve = [name, digits](std::span<const ArgumentInfo> args, const FunctionContext&) {
+    checkArgumentCount(name, args, 1, 2);
+    if (!args[0].type.isInteger()) throwIllegalArgument(name, 0, args[0].type);
+    const DataType result = DataType::dateTime64(digits, args.size() == 2 ? zoneArgument(name, args, 1) : "");
+    return ResolvedFunction{result, [result](std::span<const Datum> call, size_t rows) {
+                              const Datum ticks = castDatum(call[0], DataType(TypeId::kInt64));
+                              return unaryLoop<int64_t, int64_t>(ticks, rows, result, [](int64_t value) { return value; });
                             }};
   };
   return definition;
@@ -61,7 +136,11 @@ FunctionDefinition toTypeName() {
 
 }  // namespace
 
+// tuple_functions.cpp: tuple() and tupleElement(), the constructor and accessor CAST(... AS Tuple) pairs with.
+void registerTupleFunctions(FunctionRegistry& registry);
+
 void registerConversionFunctions(FunctionRegistry& registry) {
+  registerTupleFunctions(registry);
   struct Target {
     const char* suffix;
     TypeId id;
@@ -80,6 +159,18 @@ void registerConversionFunctions(FunctionRegistry& registry) {
     registry.add(base + "OrNull", conversion(base + "OrNull", DataType(target.id), ParseFailure::kNull));
   }
   registry.add("toString", conversion("toString", DataType(TypeId::kString), ParseFailure::kThrow));
+  registry.add("toDateTime64", toDateTime64("toDateTime64", ParseFailure::kThrow));
+  registry.add("toDateTime64OrZero", toDateTime64("toDateTime64OrZero", ParseFailure::kZero));
+  registry.add("toDateTime64OrNull", toDateTime64("toDateTime64OrNull", ParseFailure::kNull));
+  struct Unit {
+    const char* suffix;
+    unsigned digits;
+  };
+  for (const Unit unit : {Unit{"Milli", 3}, Unit{"Micro", 6}, Unit{"Nano", 9}}) {
+    registry.add(std::string("toUnixTimestamp64") + unit.suffix, toUnixTimestamp64(std::string("toUnixTimestamp64") + unit.suffix, unit.digits));
+    registry.add(std::string("fromUnixTimestamp64") + unit.suffix,
+                 fromUnixTimestamp64(std::string("fromUnixTimestamp64") + unit.suffix, unit.digits));
+  }
   registry.alias("toBoolean", "toBool");
   registry.add("CAST", castFunction(), true);
   registry.alias("_CAST", "CAST");

@@ -1,11 +1,12 @@
 // Date/time text functions: formatDateTime (ClickHouse's MySQL-style %-specifiers) and
 // parseDateTimeBestEffort / ...OrNull / ...OrZero (the lenient parser for the many ways dates are
 // written: ISO 8601 with offsets, YYYYMMDD[hhmmss], unix timestamps, DD/MM/YYYY, month names,
-// RFC 1123, AM/PM), plus toTimeZone for the one zone this engine has (UTC).
+// RFC 1123, AM/PM), plus toTimeZone.
 //
-// DateTime values are UTC instants. formatDateTime and parseDateTimeBestEffort take an optional
-// named zone (time_zone.h: the system tz database, Debian package tzdata).
-// toTimeZone only accepts UTC, because a DateTime type does not carry a zone in this engine.
+// DateTime and DateTime64 values are UTC instants whose type may name a zone (time_zone.h: the
+// system tz database, Debian package tzdata). formatDateTime prints the wall clock of that zone or
+// of its zone argument; parseDateTimeBestEffort reads wall clocks in its zone argument; toTimeZone
+// only changes the zone of the type.
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -31,30 +32,13 @@ constexpr std::array<const char*, 12> kMonthNames = {"January", "February", "Mar
                                                      "July",    "August",   "September", "October", "November", "December"};
 constexpr std::array<const char*, 7> kWeekdayNames = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
 
-bool isUtcName(std::string_view zone) {
-  return zone == "UTC" || zone == "Etc/UTC" || zone == "GMT" || zone == "Etc/GMT" || zone == "UTC0" || zone == "Zulu";
-}
-
-// The zone named by constant argument `index`, or nullptr for UTC (and when absent).
-std::shared_ptr<const TimeZone> zoneArgument(std::string_view function, std::span<const ArgumentInfo> args, size_t index) {
-  if (args.size() <= index) return nullptr;
+// The zone name of constant argument `index`, or nullopt when absent.
+std::optional<std::string> zoneArgument(std::string_view function, std::span<const ArgumentInfo> args, size_t index) {
+  if (args.size() <= index) return std::nullopt;
   if (!args[index].type.isStringLike() || !args[index].constant) {
     throwBadRequest("Argument " + std::to_string(index + 1) + " of function " + std::string(function) + " must be a constant time zone name");
   }
-  const std::string_view zone = asString(*args[index].constant).at(0);
-  return isUtcName(zone) ? nullptr : TimeZone::get(zone);
-}
-
-void requireUtc(std::string_view function, std::span<const ArgumentInfo> args, size_t index) {
-  if (args.size() <= index) return;
-  if (!args[index].type.isStringLike() || !args[index].constant) {
-    throwBadRequest("Argument " + std::to_string(index + 1) + " of function " + std::string(function) + " must be a constant time zone name");
-  }
-  const std::string_view zone = asString(*args[index].constant).at(0);
-  if (!isUtcName(zone)) {
-    throwBadRequest("Time zone '" + std::string(zone) + "' of function " + std::string(function) +
-                    " is not supported: this engine stores DateTime in UTC only");
-  }
+  return std::string(asString(*args[index].constant).at(0));
 }
 
 // ---- formatDateTime -------------------------------------------------------------------------
@@ -107,7 +91,8 @@ void validateFormat(std::string_view format) {
   }
 }
 
-void formatWith(std::string_view format, int64_t seconds, int64_t offset, std::string& out) {
+// `microseconds`: the fraction %f prints (six digits, ClickHouse's default for DateTime64 too).
+void formatWith(std::string_view format, int64_t seconds, int64_t offset, int64_t microseconds, std::string& out) {
   const Broken t = breakDown(seconds + offset);
   const int hour12 = t.hour % 12 == 0 ? 12 : t.hour % 12;
   for (size_t i = 0; i < format.size(); ++i) {
@@ -132,7 +117,7 @@ void formatWith(std::string_view format, int64_t seconds, int64_t offset, std::s
         pad(out, t.date.year % 100, 2);
         break;
       case 'e': pad(out, t.date.day, 2, ' '); break;
-      case 'f': out.append("000000"); break;
+      case 'f': pad(out, microseconds, 6); break;
       case 'F':
         pad(out, t.date.year, 4);
         out.push_back('-');
@@ -189,28 +174,37 @@ FunctionDefinition formatDateTime() {
   FunctionDefinition definition;
   definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
     checkArgumentCount("formatDateTime", args, 2, 3);
-    const TypeId source = args[0].type.id();
-    if (source != TypeId::kDateTime && source != TypeId::kDate) throwIllegalArgument("formatDateTime", 0, args[0].type);
+    const DataType& source = args[0].type;
+    if (!isDateOrTime(source)) throwIllegalArgument("formatDateTime", 0, source);
     if (!args[1].type.isStringLike() || !args[1].constant) throwBadRequest("Argument 2 of function formatDateTime must be a constant format string");
-    const std::shared_ptr<const TimeZone> zone = zoneArgument("formatDateTime", args, 2);
+    const std::optional<std::string> zone_name = zoneArgument("formatDateTime", args, 2);
+    // The zone comes from the argument, else from the value's type; a DataType keeps it resolved.
+    const DataType zoned = zone_name ? DataType::dateTime(*zone_name) : DataType::dateTime(source.timeZoneName());
     const std::string format(asString(*args[1].constant).at(0));
     validateFormat(format);
-    return ResolvedFunction{kStringType, [format, zone](std::span<const Datum> call, size_t rows) {
-                              const Datum seconds = castDatum(call[0], DataType(TypeId::kInt64));
-                              const size_t n = seconds.is_constant ? 1 : rows;
-                              const int64_t* values = valuesOf<int64_t>(seconds);
-                              const bool date = call[0].type().id() == TypeId::kDate;
+    return ResolvedFunction{kStringType, [format, zoned](std::span<const Datum> call, size_t rows) {
+                              const DataType& type = call[0].type();
+                              const bool date = type.id() == TypeId::kDate;
+                              const int64_t scale = powerOfTen(type.precision());
+                              const int64_t micros_per_tick = type.precision() <= 6 ? powerOfTen(6 - type.precision()) : 1;
+                              const int64_t ticks_per_micro = type.precision() > 6 ? powerOfTen(type.precision() - 6) : 1;
+                              // Days, seconds or ticks as they are stored.
+                              const Datum ticks = type.id() == TypeId::kDateTime64 ? call[0] : castDatum(call[0], DataType(TypeId::kInt64));
+                              const size_t n = ticks.is_constant ? 1 : rows;
+                              const int64_t* values = valuesOf<int64_t>(ticks);
+                              const TimeZone& zone = zoned.timeZone();
                               auto out = std::make_shared<ColumnString>(kStringType);
                               out->reserve(n);
                               std::string buffer;
                               for (size_t i = 0; i < n; ++i) {
                                 buffer.clear();
                                 // A Date is a calendar day, not an instant: it is never shifted by a zone.
-                                const int64_t instant = date ? values[i] * kDay : values[i];
-                                formatWith(format, instant, zone && !date ? zone->offsetAt(instant) : 0, buffer);
+                                const int64_t instant = date ? values[i] * kDay : floorDiv(values[i], scale);
+                                const int64_t micros = date ? 0 : (values[i] - instant * scale) * micros_per_tick / ticks_per_micro;
+                                formatWith(format, instant, date ? 0 : zone.offsetAt(instant), micros, buffer);
                                 out->push(buffer);
                               }
-                              return Datum{out, seconds.is_constant};
+                              return Datum{out, ticks.is_constant};
                             }};
   };
   return definition;
@@ -470,15 +464,16 @@ FunctionDefinition parseBestEffort(const char* name, ParseFailure on_failure) {
   definition.resolve = [name, on_failure](std::span<const ArgumentInfo> args, const FunctionContext&) {
     checkArgumentCount(name, args, 1, 2);
     if (!args[0].type.isStringLike()) throwIllegalArgument(name, 0, args[0].type);
-    const std::shared_ptr<const TimeZone> zone = zoneArgument(name, args, 1);
-    const DataType result = on_failure == ParseFailure::kNull ? DataType::nullable(kDateTimeType) : kDateTimeType;
-    return ResolvedFunction{result, [on_failure, result, zone](std::span<const Datum> call, size_t rows) -> Datum {
+    const std::optional<std::string> zone_name = zoneArgument(name, args, 1);
+    const DataType zoned = zone_name ? DataType::dateTime(*zone_name) : kDateTimeType;
+    const DataType result = on_failure == ParseFailure::kNull ? DataType::nullable(zoned) : zoned;
+    return ResolvedFunction{result, [on_failure, result, zoned](std::span<const Datum> call, size_t rows) -> Datum {
                               const auto& in = asString(*call[0].column);
                               const size_t n = call[0].is_constant ? 1 : rows;
                               std::vector<uint32_t> values(n);
                               std::vector<uint8_t> nulls(on_failure == ParseFailure::kNull ? n : 0);
                               for (size_t i = 0; i < n; ++i) {
-                                const std::optional<int64_t> seconds = BestEffortParser(in.at(i)).parse(zone.get());
+                                const std::optional<int64_t> seconds = BestEffortParser(in.at(i)).parse(&zoned.timeZone());
                                 if (seconds && *seconds >= 0 && *seconds <= UINT32_MAX) {
                                   values[i] = static_cast<uint32_t>(*seconds);
                                   continue;
@@ -488,7 +483,7 @@ FunctionDefinition parseBestEffort(const char* name, ParseFailure on_failure) {
                                 }
                                 if (on_failure == ParseFailure::kNull) nulls[i] = 1;
                               }
-                              auto column = std::make_shared<ColumnVector<uint32_t>>(kDateTimeType, std::move(values));
+                              auto column = std::make_shared<ColumnVector<uint32_t>>(zoned, std::move(values));
                               if (on_failure != ParseFailure::kNull) return Datum{column, call[0].is_constant};
                               return Datum{std::make_shared<ColumnNullable>(result, column, std::move(nulls)), call[0].is_constant};
                             }};
@@ -496,14 +491,14 @@ FunctionDefinition parseBestEffort(const char* name, ParseFailure on_failure) {
   return definition;
 }
 
-// toTimeZone(t, 'UTC'): the same instant; DateTime values are UTC already.
+// toTimeZone(t, 'zone'): the same instants, shown in another zone: only the type changes.
 FunctionDefinition toTimeZone() {
   FunctionDefinition definition;
   definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
     checkArgumentCount("toTimeZone", args, 2, 2);
-    if (args[0].type.id() != TypeId::kDateTime) throwIllegalArgument("toTimeZone", 0, args[0].type);
-    requireUtc("toTimeZone", args, 1);
-    return ResolvedFunction{kDateTimeType, [](std::span<const Datum> call, size_t) { return call[0]; }};
+    if (!isDateTimeOrDateTime64(args[0].type)) throwIllegalArgument("toTimeZone", 0, args[0].type);
+    const DataType result = args[0].type.withTimeZone(*zoneArgument("toTimeZone", args, 1));
+    return ResolvedFunction{result, [result](std::span<const Datum> call, size_t) { return castDatum(call[0], result); }};
   };
   return definition;
 }

@@ -1,7 +1,10 @@
-// Date and time functions over Date (days) and DateTime (seconds, UTC): toStartOf*, toMonday,
-// toYYYYMM, toYear..toSecond, toUnixTimestamp, now/today/yesterday, add*/subtract*, dateDiff and
-// toStartOfInterval. Each transform is a plain function of epoch seconds (or days) inlined into
-// one loop per input type.
+// Date and time functions over Date (days), DateTime (seconds) and DateTime64 (ticks): toStartOf*,
+// toMonday, toYYYYMM, toYear..toSecond, toUnixTimestamp, now/now64/today/yesterday, add*/subtract*,
+// dateDiff and toStartOfInterval. Each transform is a plain function of wall-clock seconds inlined
+// into one loop per input type. The wall clock is the one of the zone named by an explicit zone
+// argument, else by the argument's type (DateTime('Europe/Madrid')), else UTC; instants are shifted
+// into it before the transform and results that are instants (toStartOfHour) shifted back.
+// DateTime64 arguments are read as whole seconds, except by add*/subtract*, which keep the ticks.
 #include "common/error.h"
 #include "exec/cast.h"
 #include "exec/function_registry.h"
@@ -24,7 +27,6 @@ uint32_t startOfMinute(int64_t s) { return static_cast<uint32_t>(floorDiv(s, 60)
 uint32_t startOfFiveMinutes(int64_t s) { return static_cast<uint32_t>(floorDiv(s, 300) * 300); }
 uint32_t startOfTenMinutes(int64_t s) { return static_cast<uint32_t>(floorDiv(s, 600) * 600); }
 uint32_t startOfFifteenMinutes(int64_t s) { return static_cast<uint32_t>(floorDiv(s, 900) * 900); }
-uint32_t identitySeconds(int64_t s) { return static_cast<uint32_t>(s); }
 uint16_t startOfMonth(int64_t s) {
   const CivilDate date = civilFromDays(daysOf(s));
   return static_cast<uint16_t>(daysFromCivil(date.year, date.month, 1));
@@ -63,40 +65,79 @@ uint8_t hour(int64_t s) { return static_cast<uint8_t>((s - daysOf(s) * kDay) / 3
 uint8_t minute(int64_t s) { return static_cast<uint8_t>((s - daysOf(s) * kDay) / 60 % 60); }
 uint8_t second(int64_t s) { return static_cast<uint8_t>((s - daysOf(s) * kDay) % 60); }
 
-// Converts a String argument to DateTime so every transform sees Date or DateTime.
-Datum asDateOrDateTime(const Datum& arg) {
-  if (arg.type().isStringLike()) return castDatum(arg, DataType(TypeId::kDateTime));
+// The zone a date function works in, as a DateTime type carrying it: the constant zone argument
+// at `index` when given, else the zone of a DateTime/DateTime64 first argument, else none (UTC).
+DataType zonedDateTime(std::string_view name, std::span<const ArgumentInfo> args, size_t index) {
+  if (args.size() > index) {
+    if (!args[index].constant || !args[index].type.isStringLike()) {
+      throwBadRequest("Argument " + std::to_string(index + 1) + " of function " + std::string(name) +
+                      " must be a constant time zone name");
+    }
+    return DataType::dateTime(asString(*args[index].constant).at(0));
+  }
+  if (!args.empty() && isDateTimeOrDateTime64(args[0].type)) return DataType::dateTime(args[0].type.timeZoneName());
+  return DataType(TypeId::kDateTime);
+}
+
+// Converts a String (read in `zoned`'s zone) or DateTime64 (to whole seconds) argument to DateTime,
+// so every transform sees Date or DateTime.
+Datum asDateOrDateTime(const Datum& arg, const DataType& zoned) {
+  if (arg.type().isStringLike() || arg.type().id() == TypeId::kDateTime64) return castDatum(arg, zoned);
   return arg;
 }
 
+/// Wall-clock seconds of the UTC instant `seconds` in `zone`.
+int64_t localSeconds(int64_t seconds, const TimeZone& zone) { return seconds + zone.offsetAt(seconds); }
+
+// kTransform of the wall-clock time of each value in `zoned`'s zone; DateTime results (instants)
+// are mapped back from the wall clock to UTC. UTC skips the zone lookups.
 template <typename R, R (*kTransform)(int64_t)>
-Datum applyTransform(const Datum& input, size_t rows, const DataType& result) {
-  const Datum arg = asDateOrDateTime(input);
+Datum applyTransform(const Datum& input, size_t rows, const DataType& result, const DataType& zoned) {
+  const Datum arg = asDateOrDateTime(input, zoned);
+  const TimeZone& zone = zoned.timeZone();
+  const bool instant = result.id() == TypeId::kDateTime && !zone.isUtc();
   if (arg.type().id() == TypeId::kDate) {
-    return unaryLoop<R, uint16_t>(arg, rows, result, [](uint16_t days) { return kTransform(static_cast<int64_t>(days) * kDay); });
+    if (!instant) {
+      return unaryLoop<R, uint16_t>(arg, rows, result, [](uint16_t days) { return kTransform(static_cast<int64_t>(days) * kDay); });
+    }
+    return unaryLoop<R, uint16_t>(arg, rows, result, [&zone](uint16_t days) {
+      return static_cast<R>(zone.utcOf(kTransform(static_cast<int64_t>(days) * kDay)));
+    });
   }
-  return unaryLoop<R, uint32_t>(arg, rows, result, [](uint32_t seconds) { return kTransform(seconds); });
+  if (zone.isUtc()) return unaryLoop<R, uint32_t>(arg, rows, result, [](uint32_t seconds) { return kTransform(seconds); });
+  return unaryLoop<R, uint32_t>(arg, rows, result, [&zone, instant](uint32_t seconds) {
+    const R value = kTransform(localSeconds(seconds, zone));
+    return instant ? static_cast<R>(zone.utcOf(static_cast<int64_t>(value))) : value;
+  });
 }
 
-void checkTimeArgument(std::string_view name, std::span<const ArgumentInfo> args) {
-  if (args.empty()) checkArgumentCount(name, args, 1, 2);
-  const DataType& type = args[0].type;
-  if (!isDateOrDateTime(type) && !type.isStringLike()) throwIllegalArgument(name, 0, type);
-  if (args.size() > 1) {
-    const bool utc = args[1].constant && args[1].type.isStringLike() && asString(*args[1].constant).at(0) == "UTC";
-    if (!utc) throwBadRequest("Function " + std::string(name) + " supports only the 'UTC' time zone as its second argument");
-  }
-}
+bool isTimeArgument(const DataType& type) { return isDateOrTime(type) || type.isStringLike(); }
 
 template <typename R, R (*kTransform)(int64_t)>
 FunctionDefinition transform(const char* name, TypeId result_id) {
   FunctionDefinition definition;
   definition.resolve = [name, result_id](std::span<const ArgumentInfo> args, const FunctionContext&) {
     checkArgumentCount(name, args, 1, 2);
-    checkTimeArgument(name, args);
-    const DataType result(result_id);
-    return ResolvedFunction{result, [result](std::span<const Datum> call, size_t rows) {
-                              return applyTransform<R, kTransform>(call[0], rows, result);
+    if (!isTimeArgument(args[0].type)) throwIllegalArgument(name, 0, args[0].type);
+    const DataType zoned = zonedDateTime(name, args, 1);
+    const DataType result = result_id == TypeId::kDateTime ? zoned : DataType(result_id);
+    return ResolvedFunction{result, [result, zoned](std::span<const Datum> call, size_t rows) {
+                              return applyTransform<R, kTransform>(call[0], rows, result, zoned);
+                            }};
+  };
+  return definition;
+}
+
+// toUnixTimestamp(t[, zone]): the instant in seconds; the zone only matters for parsing a String.
+FunctionDefinition toUnixTimestamp() {
+  FunctionDefinition definition;
+  definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
+    checkArgumentCount("toUnixTimestamp", args, 1, 2);
+    if (!isTimeArgument(args[0].type)) throwIllegalArgument("toUnixTimestamp", 0, args[0].type);
+    const DataType zoned = zonedDateTime("toUnixTimestamp", args, 1);
+    const DataType result(TypeId::kUInt32);
+    return ResolvedFunction{result, [zoned, result](std::span<const Datum> call, size_t) {
+                              return castDatum(castDatum(call[0], zoned), result);
                             }};
   };
   return definition;
@@ -106,8 +147,8 @@ FunctionDefinition startOfWeek() {
   FunctionDefinition definition;
   definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
     checkArgumentCount("toStartOfWeek", args, 1, 3);
-    const DataType& type = args[0].type;
-    if (!isDateOrDateTime(type) && !type.isStringLike()) throwIllegalArgument("toStartOfWeek", 0, type);
+    if (!isTimeArgument(args[0].type)) throwIllegalArgument("toStartOfWeek", 0, args[0].type);
+    const DataType zoned = zonedDateTime("toStartOfWeek", args, 2);
     int64_t mode = 0;
     if (args.size() >= 2) {
       if (!args[1].constant || !args[1].type.isInteger()) throwBadRequest("Mode of toStartOfWeek must be a constant integer");
@@ -115,23 +156,44 @@ FunctionDefinition startOfWeek() {
     }
     const bool monday_first = mode % 2 == 1;
     const DataType result(TypeId::kDate);
-    return ResolvedFunction{result, [result, monday_first](std::span<const Datum> call, size_t rows) {
-                              return monday_first ? applyTransform<uint16_t, monday>(call[0], rows, result)
-                                                  : applyTransform<uint16_t, startOfWeekSunday>(call[0], rows, result);
+    return ResolvedFunction{result, [result, zoned, monday_first](std::span<const Datum> call, size_t rows) {
+                              return monday_first ? applyTransform<uint16_t, monday>(call[0], rows, result, zoned)
+                                                  : applyTransform<uint16_t, startOfWeekSunday>(call[0], rows, result, zoned);
                             }};
   };
   return definition;
 }
 
+// now([zone]), today(), yesterday(): the query's start time; today is the UTC date.
 FunctionDefinition clock(const char* name, TypeId result_id, int64_t offset_days) {
   FunctionDefinition definition;
   definition.resolve = [name, result_id, offset_days](std::span<const ArgumentInfo> args, const FunctionContext& context) {
     checkArgumentCount(name, args, 0, result_id == TypeId::kDateTime ? 1 : 0);
     ColumnPtr value = result_id == TypeId::kDateTime
-                          ? makeConstantColumn<uint32_t>(DataType(TypeId::kDateTime), static_cast<uint32_t>(context.now_seconds))
+                          ? makeConstantColumn<uint32_t>(zonedDateTime(name, args, 0), static_cast<uint32_t>(context.now_seconds))
                           : makeConstantColumn<uint16_t>(DataType(TypeId::kDate),
                                                          static_cast<uint16_t>(daysOf(context.now_seconds) + offset_days));
     return ResolvedFunction{value->type(), [value](std::span<const Datum>, size_t) { return Datum::constant(value); }};
+  };
+  return definition;
+}
+
+// now64([precision[, zone]]): the query's start time as DateTime64 (precision 3 by default). The
+// query clock has whole seconds, so the digits after the point are zero.
+FunctionDefinition now64() {
+  FunctionDefinition definition;
+  definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext& context) {
+    checkArgumentCount("now64", args, 0, 2);
+    unsigned precision = 3;
+    if (!args.empty()) {
+      if (!args[0].constant || !args[0].type.isInteger()) throwBadRequest("Precision of now64 must be a constant integer");
+      const int64_t value = asVector<int64_t>(*castColumn(args[0].constant, DataType(TypeId::kInt64))).data()[0];
+      if (value < 0 || value > 9) throwBadRequest("Precision of now64 must be from 0 to 9, got " + std::to_string(value));
+      precision = static_cast<unsigned>(value);
+    }
+    const DataType type = DataType::dateTime64(precision, zonedDateTime("now64", args, 1).timeZoneName());
+    ColumnPtr value = makeConstantColumn<int64_t>(type, context.now_seconds * powerOfTen(precision));
+    return ResolvedFunction{type, [value](std::span<const Datum>, size_t) { return Datum::constant(value); }};
   };
   return definition;
 }
@@ -180,35 +242,66 @@ int64_t addUnits(int64_t seconds, int64_t amount, Unit unit) {
   return seconds;
 }
 
-// add<Unit>s(t, n) / subtract<Unit>s(t, n): keeps t's type (Date stays Date for day and longer units).
+bool isCalendarUnit(Unit unit) { return unit != Unit::kSecond && unit != Unit::kMinute && unit != Unit::kHour; }
+
+// UTC seconds plus `amount` units: hours and shorter are fixed lengths, days and longer move the
+// wall clock in `zone` (so a day across a DST change is 23 or 25 hours, as in ClickHouse).
+int64_t addUnitsIn(int64_t seconds, int64_t amount, Unit unit, const TimeZone& zone) {
+  if (!isCalendarUnit(unit) || zone.isUtc()) return addUnits(seconds, amount, unit);
+  return zone.utcOf(addUnits(localSeconds(seconds, zone), amount, unit));
+}
+
+// add<Unit>s(t, n) / subtract<Unit>s(t, n): keeps t's type (Date stays Date for day and longer
+// units; DateTime64 keeps its ticks below the second).
 FunctionDefinition addInterval(std::string name, Unit unit, int sign) {
   FunctionDefinition definition;
   definition.resolve = [name, unit, sign](std::span<const ArgumentInfo> args, const FunctionContext&) {
     checkArgumentCount(name, args, 2, 2);
     DataType type = args[0].type.isStringLike() ? DataType(TypeId::kDateTime) : args[0].type;
-    if (!isDateOrDateTime(type)) throwIllegalArgument(name, 0, args[0].type);
+    if (!isDateOrTime(type)) throwIllegalArgument(name, 0, args[0].type);
     if (!args[1].type.isInteger()) throwIllegalArgument(name, 1, args[1].type);
-    const bool sub_day = unit == Unit::kSecond || unit == Unit::kMinute || unit == Unit::kHour;
-    const DataType result = type.id() == TypeId::kDate && sub_day ? DataType(TypeId::kDateTime) : type;
+    const DataType result = type.id() == TypeId::kDate && !isCalendarUnit(unit) ? DataType(TypeId::kDateTime) : type;
     return ResolvedFunction{result, [unit, sign, result](std::span<const Datum> call, size_t rows) {
-                              const Datum seconds = castDatum(castDatum(asDateOrDateTime(call[0]), DataType(TypeId::kDateTime)),
-                                                              DataType(TypeId::kInt64));
                               const Datum amount = castDatum(call[1], DataType(TypeId::kInt64));
-                              const bool to_date = result.id() == TypeId::kDate;
-                              if (to_date) {
+                              const TimeZone& zone = result.timeZone();
+                              if (result.id() == TypeId::kDateTime64) {
+                                const int64_t scale = powerOfTen(result.precision());
+                                const Datum ticks = castDatum(call[0], result);
+                                return binaryLoop<int64_t, int64_t, int64_t>(ticks, amount, rows, result, [unit, sign, scale, &zone](int64_t t, int64_t n) {
+                                  const int64_t seconds = floorDiv(t, scale);
+                                  return addUnitsIn(seconds, sign * n, unit, zone) * scale + (t - seconds * scale);
+                                });
+                              }
+                              const DataType as_time = result.id() == TypeId::kDate ? DataType(TypeId::kDateTime) : result;
+                              const Datum seconds = castDatum(castDatum(call[0], as_time), DataType(TypeId::kInt64));
+                              if (result.id() == TypeId::kDate) {
                                 return binaryLoop<uint16_t, int64_t, int64_t>(seconds, amount, rows, result, [unit, sign](int64_t s, int64_t n) {
                                   return static_cast<uint16_t>(daysOf(addUnits(s, sign * n, unit)));
                                 });
                               }
-                              return binaryLoop<uint32_t, int64_t, int64_t>(seconds, amount, rows, result, [unit, sign](int64_t s, int64_t n) {
-                                return static_cast<uint32_t>(addUnits(s, sign * n, unit));
+                              return binaryLoop<uint32_t, int64_t, int64_t>(seconds, amount, rows, result, [unit, sign, &zone](int64_t s, int64_t n) {
+                                return static_cast<uint32_t>(addUnitsIn(s, sign * n, unit, zone));
                               });
                             }};
   };
   return definition;
 }
 
-// dateDiff('unit', start, end): whole unit boundaries crossed, like ClickHouse.
+// Seconds of each value as Int64: UTC instants, or the wall clock of each value's zone (`local`).
+// `zoned` overrides the zone when the call names one; Strings are read in it.
+Datum secondsOf(const Datum& arg, const DataType& zoned, bool explicit_zone, bool local) {
+  const DataType type = arg.type().id() == TypeId::kDate ? DataType(TypeId::kDateTime) : arg.type();
+  const DataType in_zone = explicit_zone || !isDateTimeOrDateTime64(type) ? zoned : DataType::dateTime(type.timeZoneName());
+  const Datum seconds = castDatum(castDatum(asDateOrDateTime(arg, in_zone), in_zone), DataType(TypeId::kInt64));
+  const TimeZone& zone = in_zone.timeZone();
+  if (!local || zone.isUtc()) return seconds;
+  return unaryLoop<int64_t, int64_t>(seconds, seconds.is_constant ? 1 : seconds.column->size(), DataType(TypeId::kInt64),
+                                     [&zone](int64_t s) { return localSeconds(s, zone); });
+}
+
+// dateDiff('unit', start, end[, zone]): whole unit boundaries crossed, like ClickHouse. Days and
+// longer count boundaries of each value's wall clock (its type's zone, or the zone argument); hours
+// and shorter are elapsed time, so a day across a DST change is 23 or 25 hours.
 FunctionDefinition dateDiff() {
   FunctionDefinition definition;
   definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
@@ -216,14 +309,15 @@ FunctionDefinition dateDiff() {
     if (!args[0].constant || !args[0].type.isStringLike()) throwBadRequest("First argument of dateDiff must be a constant unit name");
     const Unit unit = parseUnit(asString(*args[0].constant).at(0), "dateDiff");
     for (size_t i = 1; i < 3; ++i) {
-      if (!isDateOrDateTime(args[i].type) && !args[i].type.isStringLike()) throwIllegalArgument("dateDiff", i, args[i].type);
+      if (!isTimeArgument(args[i].type)) throwIllegalArgument("dateDiff", i, args[i].type);
     }
+    const bool explicit_zone = args.size() == 4;
+    const DataType zoned = explicit_zone ? zonedDateTime("dateDiff", args, 3) : DataType(TypeId::kDateTime);
+    const bool local = isCalendarUnit(unit);
     const DataType result(TypeId::kInt64);
-    return ResolvedFunction{result, [unit, result](std::span<const Datum> call, size_t rows) {
-                              auto seconds = [](const Datum& d) {
-                                return castDatum(castDatum(asDateOrDateTime(d), DataType(TypeId::kDateTime)), DataType(TypeId::kInt64));
-                              };
-                              return binaryLoop<int64_t, int64_t, int64_t>(seconds(call[1]), seconds(call[2]), rows, result,
+    return ResolvedFunction{result, [unit, result, zoned, explicit_zone, local](std::span<const Datum> call, size_t rows) {
+                              return binaryLoop<int64_t, int64_t, int64_t>(secondsOf(call[1], zoned, explicit_zone, local),
+                                                                           secondsOf(call[2], zoned, explicit_zone, local), rows, result,
                                                                            [unit](int64_t a, int64_t b) -> int64_t {
                                 switch (unit) {
                                   case Unit::kSecond: return b - a;
@@ -242,54 +336,58 @@ FunctionDefinition dateDiff() {
   return definition;
 }
 
-// toStartOfInterval(t, n, 'unit'): the binder rewrites toStartOfInterval(t, INTERVAL n unit) to this form.
+// The wall-clock start of the interval of `amount` units holding wall-clock time `s`.
+int64_t intervalStart(int64_t s, int64_t amount, Unit unit) {
+  switch (unit) {
+    case Unit::kSecond: return floorDiv(s, amount) * amount;
+    case Unit::kMinute: return floorDiv(s, amount * 60) * amount * 60;
+    case Unit::kHour: return floorDiv(s, amount * 3600) * amount * 3600;
+    case Unit::kDay: return floorDiv(daysOf(s), amount) * amount * kDay;
+    case Unit::kWeek: {
+      const int64_t weeks = floorDiv(daysOf(s) + 3, 7);  // weeks since the Monday before the epoch
+      return (floorDiv(weeks, amount) * amount * 7 - 3) * kDay;
+    }
+    case Unit::kMonth:
+    case Unit::kQuarter:
+    case Unit::kYear: {
+      const int64_t months = unit == Unit::kMonth ? amount : unit == Unit::kQuarter ? amount * 3 : amount * 12;
+      const CivilDate date = civilFromDays(daysOf(s));
+      const int64_t index = floorDiv((static_cast<int64_t>(date.year) - 1970) * 12 + date.month - 1, months) * months;
+      const int new_year = static_cast<int>(1970 + floorDiv(index, 12));
+      const unsigned new_month = static_cast<unsigned>(index - floorDiv(index, 12) * 12 + 1);
+      return daysFromCivil(new_year, new_month, 1) * kDay;
+    }
+  }
+  return s;
+}
+
+// toStartOfInterval(t, n, 'unit'[, zone]): the binder rewrites toStartOfInterval(t, INTERVAL n unit)
+// to this form. Seconds to days give DateTime in the zone (a Date argument stays Date for days),
+// weeks and longer give Date.
 FunctionDefinition startOfInterval() {
   FunctionDefinition definition;
   definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
     checkArgumentCount("toStartOfInterval", args, 3, 4);
-    if (!isDateOrDateTime(args[0].type) && !args[0].type.isStringLike()) throwIllegalArgument("toStartOfInterval", 0, args[0].type);
+    if (!isTimeArgument(args[0].type)) throwIllegalArgument("toStartOfInterval", 0, args[0].type);
     if (!args[1].constant || !args[1].type.isInteger() || !args[2].constant) {
       throwBadRequest("Second argument of toStartOfInterval must be a constant INTERVAL");
     }
     const int64_t amount = asVector<int64_t>(*castColumn(args[1].constant, DataType(TypeId::kInt64))).data()[0];
     if (amount <= 0) throwBadRequest("Interval of toStartOfInterval must be positive");
     const Unit unit = parseUnit(asString(*args[2].constant).at(0), "toStartOfInterval");
-    const bool to_date = unit == Unit::kDay || unit == Unit::kWeek || unit == Unit::kMonth || unit == Unit::kQuarter || unit == Unit::kYear;
-    const DataType result = to_date && !(unit == Unit::kDay && args[0].type.id() == TypeId::kDateTime) ? DataType(TypeId::kDate)
-                                                                                                          : DataType(TypeId::kDateTime);
-    return ResolvedFunction{result, [unit, amount, result](std::span<const Datum> call, size_t rows) {
-                              const Datum seconds = castDatum(castDatum(asDateOrDateTime(call[0]), DataType(TypeId::kDateTime)),
-                                                              DataType(TypeId::kInt64));
-                              auto start = [unit, amount](int64_t s) -> int64_t {
-                                switch (unit) {
-                                  case Unit::kSecond: return floorDiv(s, amount) * amount;
-                                  case Unit::kMinute: return floorDiv(s, amount * 60) * amount * 60;
-                                  case Unit::kHour: return floorDiv(s, amount * 3600) * amount * 3600;
-                                  case Unit::kDay: return floorDiv(daysOf(s), amount) * amount * kDay;
-                                  case Unit::kWeek: {
-                                    const int64_t weeks = floorDiv(daysOf(s) + 3, 7);  // weeks since the Monday before the epoch
-                                    return (floorDiv(weeks, amount) * amount * 7 - 3) * kDay;
-                                  }
-                                  case Unit::kMonth:
-                                  case Unit::kQuarter:
-                                  case Unit::kYear: {
-                                    const int64_t months = unit == Unit::kMonth ? amount : unit == Unit::kQuarter ? amount * 3 : amount * 12;
-                                    const CivilDate date = civilFromDays(daysOf(s));
-                                    const int64_t index = floorDiv((static_cast<int64_t>(date.year) - 1970) * 12 + date.month - 1, months) * months;
-                                    const int new_year = static_cast<int>(1970 + floorDiv(index, 12));
-                                    const unsigned new_month = static_cast<unsigned>(index - floorDiv(index, 12) * 12 + 1);
-                                    return daysFromCivil(new_year, new_month, 1) * kDay;
-                                  }
-                                }
-                                return s;
-                              };
+    const DataType zoned = zonedDateTime("toStartOfInterval", args, 3);
+    const bool to_date = isCalendarUnit(unit) && !(unit == Unit::kDay && isDateTimeOrDateTime64(args[0].type));
+    const DataType result = to_date ? DataType(TypeId::kDate) : zoned;
+    return ResolvedFunction{result, [unit, amount, result, zoned](std::span<const Datum> call, size_t rows) {
+                              const Datum local = secondsOf(call[0], zoned, true, true);
                               if (result.id() == TypeId::kDate) {
-                                return unaryLoop<uint16_t, int64_t>(seconds, rows, result, [start](int64_t s) {
-                                  return static_cast<uint16_t>(start(s) / kDay);
+                                return unaryLoop<uint16_t, int64_t>(local, rows, result, [unit, amount](int64_t s) {
+                                  return static_cast<uint16_t>(intervalStart(s, amount, unit) / kDay);
                                 });
                               }
-                              return unaryLoop<uint32_t, int64_t>(seconds, rows, result, [start](int64_t s) {
-                                return static_cast<uint32_t>(start(s));
+                              const TimeZone& zone = zoned.timeZone();
+                              return unaryLoop<uint32_t, int64_t>(local, rows, result, [unit, amount, &zone](int64_t s) {
+                                return static_cast<uint32_t>(zone.utcOf(intervalStart(s, amount, unit)));
                               });
                             }};
   };
@@ -322,12 +420,13 @@ void registerDateFunctions(FunctionRegistry& registry) {
   registry.add("toHour", transform<uint8_t, hour>("toHour", TypeId::kUInt8));
   registry.add("toMinute", transform<uint8_t, minute>("toMinute", TypeId::kUInt8));
   registry.add("toSecond", transform<uint8_t, second>("toSecond", TypeId::kUInt8));
-  registry.add("toUnixTimestamp", transform<uint32_t, identitySeconds>("toUnixTimestamp", TypeId::kUInt32));
+  registry.add("toUnixTimestamp", toUnixTimestamp());
   registry.alias("YEAR", "toYear", true);
   registry.alias("MONTH", "toMonth", true);
   registry.alias("DAY", "toDayOfMonth", true);
   registry.alias("HOUR", "toHour", true);
   registry.add("now", clock("now", TypeId::kDateTime, 0), true);
+  registry.add("now64", now64());
   registry.add("today", clock("today", TypeId::kDate, 0), true);
   registry.add("yesterday", clock("yesterday", TypeId::kDate, -1));
   struct NamedUnit {

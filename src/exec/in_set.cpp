@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "exec/kernel_loops.h"
+#include "common/error.h"
 
 namespace perch {
 
@@ -18,9 +18,35 @@ uint64_t bitsOf(T value) {
   return bits;
 }
 
+// Calls fn(T{}) with the C++ type of a fixed-width set type (DateTime64 is its Int64 ticks).
+template <typename Fn>
+void dispatchValues(const DataType& type, Fn&& fn) {
+  dispatchPhysical(type, [&](auto* tag) {
+    using ColumnType = std::remove_pointer_t<decltype(tag)>;
+    if constexpr (requires { typename ColumnType::ValueType; }) {
+      fn(typename ColumnType::ValueType{});
+    } else {
+      throwBadRequest("Type " + type.name() + " is not supported in IN");
+    }
+  });
+}
+
+// A tuple's set key: its text form, which tells values of one tuple type apart.
+std::string tupleKey(const Column& tuple, size_t row) {
+  std::string key;
+  tuple.formatText(row, key);
+  return key;
+}
+
 }  // namespace
 
 InSet::InSet(DataType type, const Column& values) : type_(std::move(type)) {
+  if (type_.isTuple()) {
+    strings_.reserve(values.size());
+    for (size_t i = 0; i < values.size(); ++i) strings_.push_back(tupleKey(values, i));
+    for (const auto& value : strings_) string_set_.insert(value);
+    return;
+  }
   if (type_.isStringLike()) {
     const auto& strings = asString(values);
     strings_.reserve(strings.size());
@@ -28,10 +54,9 @@ InSet::InSet(DataType type, const Column& values) : type_(std::move(type)) {
     for (const auto& value : strings_) string_set_.insert(value);
     return;
   }
-  dispatchFixed(type_, [&](auto tag) {
+  dispatchValues(type_, [&](auto tag) {
     using T = decltype(tag);
     for (T value : asVector<T>(values).data()) fixed_.insert(bitsOf(value));
-    return 0;
   });
 }
 
@@ -46,15 +71,16 @@ Datum InSet::contains(const Datum& left, size_t rows, bool negated) const {
     nulls = nullable.nullMap().data();
   }
   const uint8_t hit = negated ? 0 : 1;
-  if (type_.isStringLike()) {
+  if (type_.isTuple()) {
+    for (size_t i = 0; i < n; ++i) out[i] = string_set_.count(tupleKey(*values, i)) ? hit : !hit;
+  } else if (type_.isStringLike()) {
     const auto& strings = asString(*values);
     for (size_t i = 0; i < n; ++i) out[i] = string_set_.count(strings.at(i)) ? hit : !hit;
   } else {
-    dispatchFixed(type_, [&](auto tag) {
+    dispatchValues(type_, [&](auto tag) {
       using T = decltype(tag);
       const T* data = asVector<T>(*values).data().data();
       for (size_t i = 0; i < n; ++i) out[i] = fixed_.contains(bitsOf(data[i])) ? hit : !hit;
-      return 0;
     });
   }
   if (nulls) {  // ClickHouse's Set: a NULL on the left is "not in" the set, so NOT IN gives 1

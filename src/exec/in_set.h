@@ -1,5 +1,5 @@
 // InSet: the right-hand side of `x IN (...)` — constant values or a subquery's column, converted
-// to one type — with a batch membership kernel. NULL on the left is never in the set: IN gives 0
+// to one type — with a batch membership kernel. Tuples are looked up by their text form. NULL on the left is never in the set: IN gives 0
 // and NOT IN gives 1 (ClickHouse's transform_null_in = 0). Immutable after construction; shared by the kernels that use it.
 #pragma once
 
@@ -24,7 +24,7 @@ class InSet {
  private:
   DataType type_;
   FlatHashSet64 fixed_;                         // fixed-width values by their bits
-  std::vector<std::string> strings_;            // storage for string_set_
+  std::vector<std::string> strings_;            // storage for string_set_ (strings, or tuple keys)
   std::unordered_set<std::string_view> string_set_;
 };
 

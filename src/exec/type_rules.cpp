@@ -31,12 +31,18 @@ DataType integerType(bool is_signed, size_t bytes) {
 }
 
 bool isNumeric(const DataType& type) {
-  return type.isNumber() || type.id() == TypeId::kBool || isDateOrDateTime(type);
+  return type.isNumber() || type.id() == TypeId::kBool || isDateOrTime(type);
 }
 
 bool isDateOrDateTime(const DataType& type) {
   return type.id() == TypeId::kDate || type.id() == TypeId::kDateTime;
 }
+
+bool isDateTimeOrDateTime64(const DataType& type) {
+  return type.id() == TypeId::kDateTime || type.id() == TypeId::kDateTime64;
+}
+
+bool isDateOrTime(const DataType& type) { return isDateOrDateTime(type) || type.id() == TypeId::kDateTime64; }
 
 namespace {
 
@@ -55,7 +61,9 @@ DataType arithmeticView(const DataType& type) {
 }  // namespace
 
 DataType arithmeticResultType(ArithmeticOp op, const DataType& a_in, const DataType& b_in, std::string_view function) {
-  if (!isNumeric(a_in) || !isNumeric(b_in)) {
+  // DateTime64 takes part in date arithmetic through INTERVAL only (addSeconds etc.), never as its ticks.
+  const bool ticks = a_in.id() == TypeId::kDateTime64 || b_in.id() == TypeId::kDateTime64;
+  if (!isNumeric(a_in) || !isNumeric(b_in) || ticks) {
     throwBadRequest("Illegal types " + a_in.name() + " and " + b_in.name() + " of arguments of function " +
                     std::string(function));
   }
@@ -102,6 +110,44 @@ DataType literalSignedType(int64_t value) {
   return DataType(TypeId::kInt64);
 }
 
+namespace {
+
+// Date, DateTime and DateTime64 values (non-Nullable, not all equal) meet in DateTime64 of the
+// largest precision when any is DateTime64, else in DateTime, in the first zone named.
+DataType dateTimeSupertype(std::span<const DataType> types) {
+  bool any_ticks = false;
+  unsigned precision = 0;
+  std::string zone;
+  for (const DataType& type : types) {
+    if (type.id() == TypeId::kDateTime64) {
+      any_ticks = true;
+      precision = std::max(precision, type.precision());
+    }
+    if (zone.empty()) zone = type.timeZoneName();
+  }
+  return any_ticks ? DataType::dateTime64(precision, zone) : DataType::dateTime(zone);
+}
+
+DataType tupleSupertype(std::span<const DataType> types, std::string_view context) {
+  const size_t size = types[0].tupleElements().size();
+  std::vector<DataType> elements;
+  for (size_t i = 0; i < size; ++i) {
+    std::vector<DataType> column;
+    for (const DataType& type : types) {
+      if (type.tupleElements().size() != size) {
+        throwBadRequest("There is no supertype for tuples of different sizes " + types[0].name() + " and " + type.name() +
+                        " (" + std::string(context) + ")");
+      }
+      column.push_back(type.tupleElements()[i]);
+    }
+    elements.push_back(leastSupertype(column, context));
+  }
+  const bool same_names = std::all_of(types.begin(), types.end(), [&](const DataType& t) { return t.tupleNames() == types[0].tupleNames(); });
+  return DataType::tuple(std::move(elements), same_names ? types[0].tupleNames() : std::vector<std::string>{});
+}
+
+}  // namespace
+
 DataType leastSupertype(std::span<const DataType> types, std::string_view context) {
   bool nullable = false;
   std::vector<DataType> plain;
@@ -125,7 +171,10 @@ DataType leastSupertype(std::span<const DataType> types, std::string_view contex
     }
     return fail();
   }
-  if (std::all_of(plain.begin(), plain.end(), isDateOrDateTime)) return finish(DataType(TypeId::kDateTime));
+  if (std::all_of(plain.begin(), plain.end(), isDateOrTime)) return finish(dateTimeSupertype(plain));
+  if (std::all_of(plain.begin(), plain.end(), [](const DataType& t) { return t.isTuple(); })) {
+    return finish(tupleSupertype(plain, context));
+  }
   if (std::all_of(plain.begin(), plain.end(), [](const DataType& t) { return t.isNumber() || t.id() == TypeId::kBool; })) {
     bool any_float = false, any_signed = false;
     size_t max_unsigned = 0, max_signed = 0, max_float = 0;

@@ -18,9 +18,13 @@ DataType makeNullable(const DataType& type);  // idempotent
 DataType removeLowCardinality(const DataType& type);
 /// Int8..Int64 / UInt8..UInt64 of `bytes` (1, 2, 4, 8).
 DataType integerType(bool is_signed, size_t bytes);
-/// Numbers, Bool, Date and DateTime: everything stored as one fixed-width number.
+/// Numbers, Bool, Date, DateTime and DateTime64: everything stored as one fixed-width number.
 bool isNumeric(const DataType& type);
 bool isDateOrDateTime(const DataType& type);
+/// DateTime or DateTime64: an instant with a zone.
+bool isDateTimeOrDateTime64(const DataType& type);
+/// Date, DateTime or DateTime64.
+bool isDateOrTime(const DataType& type);
 
 /// The result type of `a op b` for numeric a, b (ClickHouse promotion: UInt8 + UInt8 -> UInt16,
 /// Int32 * Int32 -> Int64, a / b -> Float64, ...). Throws kBadRequest naming `function` otherwise.
@@ -28,6 +32,8 @@ DataType arithmeticResultType(ArithmeticOp op, const DataType& a, const DataType
 
 /// The narrowest type every one of `types` converts to without loss (ClickHouse getLeastSupertype),
 /// Nullable when any is Nullable or Nothing. Throws kBadRequest with `context` when there is none.
+/// Dates and times meet in DateTime64 (the largest precision) when one is DateTime64, else in
+/// DateTime; the zone is the first zoned argument's. Tuples meet element by element.
 DataType leastSupertype(std::span<const DataType> types, std::string_view context);
 
 /// The ClickHouse type name of an integer literal value.

@@ -106,8 +106,14 @@ bool appendDateOrTimeFromText(Column& column, const DataType& type, std::string_
       static_cast<ColumnVector<uint16_t>&>(column).data().push_back(static_cast<uint16_t>(*days));
       return true;
     }
+  } else if (type.id() == TypeId::kDateTime64) {
+    // Wall-clock text is read in the column's zone; Unix seconds may carry a fraction.
+    if (std::optional<int64_t> ticks = parseDateTime64(text, type.precision(), type.timeZone())) {
+      static_cast<ColumnVector<int64_t>&>(column).data().push_back(*ticks);
+      return true;
+    }
   } else {
-    std::optional<int64_t> seconds = parseDateTime(text);
+    std::optional<int64_t> seconds = parseDateTime(text, type.timeZone());
     if (seconds && *seconds >= 0 && *seconds <= std::numeric_limits<uint32_t>::max()) {
       static_cast<ColumnVector<uint32_t>&>(column).data().push_back(static_cast<uint32_t>(*seconds));
       return true;
@@ -147,6 +153,7 @@ bool appendText(Column& column, const DataType& type, std::string_view value, st
     }
     case TypeId::kDate:
     case TypeId::kDateTime:
+    case TypeId::kDateTime64:
       return appendDateOrTimeFromText(column, type, value, error);
     case TypeId::kNullable: {
       auto& nullable = static_cast<ColumnNullable&>(column);
@@ -155,6 +162,7 @@ bool appendText(Column& column, const DataType& type, std::string_view value, st
       return true;
     }
     case TypeId::kArray:
+    case TypeId::kTuple:
     case TypeId::kNothing:
       error = "cannot parse " + describe(value) + " as " + type.name();
       return false;
@@ -224,6 +232,14 @@ bool appendJson(Column& column, const DataType& type, simdjson::dom::element val
       }
       return true;
     }
+    case TypeId::kDateTime64: {
+      // A JSON number is Unix seconds, with a fraction when it has one (1700000000.123).
+      if (json_type != element_type::INT64 && json_type != element_type::UINT64 && json_type != element_type::DOUBLE) break;
+      return appendDateOrTimeFromText(column, type, simdjson::minify(value), error);
+    }
+    case TypeId::kTuple:
+      error = "Tuple columns cannot be ingested (value " + describe(simdjson::minify(value)) + ")";
+      return false;
     case TypeId::kUUID:
     case TypeId::kNullable:
     case TypeId::kNothing:

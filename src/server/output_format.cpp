@@ -21,11 +21,17 @@ void appendCsvField(std::string_view value, bool quote, std::string& out) {
   out.push_back('"');
 }
 
+// ClickHouse's TSV escaping (writeEscapedString): control characters, the backslash and the quote.
 void appendTsvField(std::string_view value, std::string& out) {
   for (char c : value) {
     switch (c) {
       case '\t': out.append("\\t"); break;
       case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\b': out.append("\\b"); break;
+      case '\f': out.append("\\f"); break;
+      case '\0': out.append("\\0"); break;
+      case '\'': out.append("\\'"); break;
       case '\\': out.append("\\\\"); break;
       default: out.push_back(c);
     }
@@ -34,7 +40,33 @@ void appendTsvField(std::string_view value, std::string& out) {
 
 bool quotedInCsv(const DataType& type) {
   const DataType& base = type.isNullable() ? type.nested() : type;
-  return base.isStringLike() || base.id() == TypeId::kDate || base.id() == TypeId::kDateTime || base.isArray();
+  return base.isStringLike() || base.id() == TypeId::kDate || base.id() == TypeId::kDateTime ||
+         base.id() == TypeId::kDateTime64 || base.isArray();
+}
+
+bool isNested(const DataType& type) {
+  const DataType& base = type.isNullable() ? type.nested() : type;
+  return base.isArray() || base.isTuple();
+}
+
+// One value as CSV: NULL as a bare \N (as ClickHouse writes it in CSV and TSV), and a tuple as its
+// elements in consecutive fields, as ClickHouse's CSV serialization of Tuple does.
+void appendCsvValue(const Column& column, size_t row, std::string& out) {
+  if (column.isNullAt(row)) {
+    out.append("\\N");
+    return;
+  }
+  if (column.type().isTuple()) {
+    const auto& tuple = static_cast<const ColumnTuple&>(column);
+    for (size_t i = 0; i < tuple.elementCount(); ++i) {
+      if (i) out.push_back(',');
+      appendCsvValue(tuple.element(i), row, out);
+    }
+    return;
+  }
+  std::string value;
+  column.formatText(row, value);
+  appendCsvField(value, quotedInCsv(column.type()), out);
 }
 
 void writeJson(const ResultView& result, const ResultStatistics& statistics, const FormatOptions& options,
@@ -130,13 +162,7 @@ std::string formatResult(OutputFormat format, const ResultView& result, const Re
       for (size_t row = 0; row < result.rows; ++row) {
         for (size_t i = 0; i < result.columns.size(); ++i) {
           if (i) out.push_back(',');
-          if (result.columns[i]->isNullAt(row)) {  // ClickHouse writes NULL as a bare \N in CSV and TSV
-            out.append("\\N");
-            continue;
-          }
-          value.clear();
-          result.columns[i]->formatText(row, value);
-          appendCsvField(value, quotedInCsv(result.types[i]), out);
+          appendCsvValue(*result.columns[i], row, out);
         }
         out.push_back('\n');
       }
@@ -159,7 +185,8 @@ std::string formatResult(OutputFormat format, const ResultView& result, const Re
           }
           value.clear();
           result.columns[i]->formatText(row, value);
-          appendTsvField(value, out);
+          if (isNested(result.types[i])) out.append(value);  // escaped already, as ClickHouse writes them
+          else appendTsvField(value, out);
         }
         out.push_back('\n');
       }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/error.h"
 #include "types/date_time.h"
 
 namespace perch {
@@ -139,7 +140,14 @@ void ColumnVector<T>::formatText(size_t row, std::string& out) const {
   const T value = data_[row];
   switch (type().id()) {
     case TypeId::kDate: formatDate(static_cast<int64_t>(value), out); return;
-    case TypeId::kDateTime: formatDateTime(static_cast<int64_t>(value), out); return;
+    case TypeId::kDateTime: {
+      const auto seconds = static_cast<int64_t>(value);
+      formatDateTime(seconds + type().timeZone().offsetAt(seconds), out);
+      return;
+    }
+    case TypeId::kDateTime64:
+      formatDateTime64(static_cast<int64_t>(value), type().precision(), type().timeZone(), out);
+      return;
     case TypeId::kBool: out.append(value ? "true" : "false"); return;
     default: break;
   }
@@ -157,7 +165,7 @@ void ColumnVector<T>::formatText(size_t row, std::string& out) const {
 template <typename T>
 void ColumnVector<T>::formatJson(size_t row, std::string& out, const FormatOptions& options) const {
   const TypeId id = type().id();
-  if (id == TypeId::kDate || id == TypeId::kDateTime) {
+  if (id == TypeId::kDate || id == TypeId::kDateTime || id == TypeId::kDateTime64) {
     out.push_back('"');
     formatText(row, out);
     out.push_back('"');
@@ -307,31 +315,117 @@ void ColumnArray::formatJson(size_t row, std::string& out, const FormatOptions& 
 void ColumnArray::formatText(size_t row, std::string& out) const {
   // ClickHouse's text form: ['a','b'] / [1,2] / ['a',NULL].
   const uint64_t begin = row == 0 ? 0 : offsets_[row - 1];
-  const DataType& element_type = elements_->type().isNullable() ? elements_->type().nested() : elements_->type();
-  const bool quoted = element_type.isStringLike() || element_type.id() == TypeId::kDate ||
-                      element_type.id() == TypeId::kDateTime;
   out.push_back('[');
   for (uint64_t i = begin; i < offsets_[row]; ++i) {
     if (i != begin) out.push_back(',');
-    if (elements_->isNullAt(i)) {  // ['a',NULL]
-      out.append("NULL");
-      continue;
-    }
-    if (quoted) out.push_back('\'');
-    std::string value;
-    elements_->formatText(i, value);
-    for (char c : value) {
-      if (quoted && (c == '\'' || c == '\\')) out.push_back('\\');
-      out.push_back(c);
-    }
-    if (quoted) out.push_back('\'');
+    formatNestedText(*elements_, i, out);
   }
   out.push_back(']');
 }
 
+void formatNestedText(const Column& column, size_t row, std::string& out) {
+  if (column.isNullAt(row)) {
+    out.append("NULL");
+    return;
+  }
+  const DataType& type = column.type().isNullable() ? column.type().nested() : column.type();
+  const bool quoted = type.isStringLike() || type.id() == TypeId::kDate || type.id() == TypeId::kDateTime ||
+                      type.id() == TypeId::kDateTime64;
+  if (!quoted) {
+    column.formatText(row, out);
+    return;
+  }
+  std::string value;
+  column.formatText(row, value);
+  out.push_back('\'');
+  for (char c : value) {
+    switch (c) {  // ClickHouse's quoted form (writeQuotedString)
+      case '\'': out.append("\\'"); break;
+      case '\\': out.append("\\\\"); break;
+      case '\t': out.append("\\t"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\b': out.append("\\b"); break;
+      case '\f': out.append("\\f"); break;
+      case '\0': out.append("\\0"); break;
+      default: out.push_back(c);
+    }
+  }
+  out.push_back('\'');
+}
+
+// ---- ColumnTuple --------------------------------------------------------------------------
+
+ColumnTuple::ColumnTuple(DataType type) : Column(type) {
+  for (const DataType& element : type.tupleElements()) elements_.push_back(makeColumn(element));
+}
+
+ColumnTuple::ColumnTuple(DataType type, std::vector<MutableColumnPtr> elements)
+    : Column(std::move(type)), elements_(std::move(elements)) {}
+
+size_t ColumnTuple::byteSize() const {
+  size_t total = 0;
+  for (const auto& element : elements_) total += element->byteSize();
+  return total;
+}
+
+MutableColumnPtr ColumnTuple::gather(Selection indices) const {
+  std::vector<MutableColumnPtr> gathered;
+  for (const auto& element : elements_) gathered.push_back(element->gather(indices));
+  return std::make_shared<ColumnTuple>(type(), std::move(gathered));
+}
+
+void ColumnTuple::appendRange(const Column& source, size_t start, size_t count) {
+  const auto& in = static_cast<const ColumnTuple&>(source);
+  for (size_t i = 0; i < elements_.size(); ++i) elements_[i]->appendRange(*in.elements_[i], start, count);
+}
+
+void ColumnTuple::appendDefault() {
+  for (const auto& element : elements_) element->appendDefault();
+}
+
+void ColumnTuple::reserve(size_t rows) {
+  for (const auto& element : elements_) element->reserve(rows);
+}
+
+void ColumnTuple::truncate(size_t rows) {
+  for (const auto& element : elements_) element->truncate(rows);
+}
+
+// An unnamed tuple is a JSON array, a named one an object (ClickHouse's
+// output_format_json_named_tuples_as_objects, on by default).
+void ColumnTuple::formatJson(size_t row, std::string& out, const FormatOptions& options) const {
+  const std::vector<std::string>& names = type().tupleNames();
+  out.push_back(names.empty() ? '[' : '{');
+  for (size_t i = 0; i < elements_.size(); ++i) {
+    if (i) out.push_back(',');
+    if (!names.empty()) {
+      appendJsonString(names[i], out);
+      out.push_back(':');
+    }
+    elements_[i]->formatJson(row, out, options);
+  }
+  out.push_back(names.empty() ? ']' : '}');
+}
+
+void ColumnTuple::formatText(size_t row, std::string& out) const {
+  // ClickHouse's text form: (1,'a',NULL).
+  out.push_back('(');
+  for (size_t i = 0; i < elements_.size(); ++i) {
+    if (i) out.push_back(',');
+    formatNestedText(*elements_[i], row, out);
+  }
+  out.push_back(')');
+}
+
 // ---- factory and Batch --------------------------------------------------------------------
 
+void throwTupleUnsupported() {
+  throwBadRequest("Tuple values are not supported here (only in expressions, IN and query results)");
+}
+
 MutableColumnPtr makeColumn(const DataType& type) {
+  if (type.isTuple()) return std::make_shared<ColumnTuple>(type);
   return dispatchPhysical(type, [&](auto* tag) -> MutableColumnPtr {
     using ColumnType = std::remove_pointer_t<decltype(tag)>;
     return std::make_shared<ColumnType>(type);

@@ -66,7 +66,7 @@ class Column {
   DataType type_;
 };
 
-/// Fixed-width values: all integers, floats, Bool, Date and DateTime.
+/// Fixed-width values: all integers, floats, Bool, Date, DateTime and DateTime64.
 template <typename T>
 class ColumnVector final : public Column {
  public:
@@ -180,6 +180,37 @@ class ColumnArray final : public Column {
   std::vector<uint64_t> offsets_;
 };
 
+/// Tuple(T1, ...): one column per element, all as long as the tuple column.
+class ColumnTuple final : public Column {
+ public:
+  explicit ColumnTuple(DataType type);
+  ColumnTuple(DataType type, std::vector<MutableColumnPtr> elements);
+
+  size_t elementCount() const { return elements_.size(); }
+  Column& element(size_t index) { return *elements_[index]; }
+  const Column& element(size_t index) const { return *elements_[index]; }
+  const MutableColumnPtr& elementPtr(size_t index) const { return elements_[index]; }
+
+  size_t size() const override { return elements_[0]->size(); }
+  size_t byteSize() const override;
+  MutableColumnPtr cloneEmpty() const override { return std::make_shared<ColumnTuple>(type()); }
+  MutableColumnPtr gather(Selection indices) const override;
+  void appendRange(const Column& source, size_t start, size_t count) override;
+  void appendDefault() override;
+  void reserve(size_t rows) override;
+  void truncate(size_t rows) override;
+  void formatJson(size_t row, std::string& out, const FormatOptions& options) const override;
+  void formatText(size_t row, std::string& out) const override;
+
+ private:
+  std::vector<MutableColumnPtr> elements_;
+};
+
+/// Appends the value at `row` as it appears inside an array or tuple in ClickHouse's text form:
+/// strings, dates and times single-quoted and escaped (`\'`, `\t`, ...), NULL as `NULL`. The text of
+/// an Array or Tuple is therefore escaped already, and text formats write it as it is.
+void formatNestedText(const Column& column, size_t row, std::string& out);
+
 /// Creates an empty column whose class matches `type` (see data_type.h for the mapping).
 MutableColumnPtr makeColumn(const DataType& type);
 
@@ -190,16 +221,20 @@ const ColumnVector<T>& asVector(const Column& column) {
 }
 inline const ColumnString& asString(const Column& column) { return static_cast<const ColumnString&>(column); }
 
+/// Throws the user error for a Tuple reaching code that handles flat columns only (storage, keys).
+[[noreturn]] void throwTupleUnsupported();
+
 /// Calls `fn(ColumnVector<T>* tag)` / `fn(ColumnString* tag)` etc. with a null pointer of the
 /// concrete column class for `type`, so generic code can be written once per physical type.
-/// Nothing maps to ColumnVector<uint8_t> (see below).
+/// Nothing maps to ColumnVector<uint8_t> (see below). Tuple is not dispatched: code that supports
+/// tuples handles ColumnTuple before calling this, and everything else refuses them with an error.
 template <typename Fn>
 decltype(auto) dispatchPhysical(const DataType& type, Fn&& fn) {
   switch (type.id()) {
     case TypeId::kInt8: return fn(static_cast<ColumnVector<int8_t>*>(nullptr));
     case TypeId::kInt16: return fn(static_cast<ColumnVector<int16_t>*>(nullptr));
     case TypeId::kInt32: return fn(static_cast<ColumnVector<int32_t>*>(nullptr));
-    case TypeId::kInt64: return fn(static_cast<ColumnVector<int64_t>*>(nullptr));
+    case TypeId::kInt64: case TypeId::kDateTime64: return fn(static_cast<ColumnVector<int64_t>*>(nullptr));
     case TypeId::kUInt8: case TypeId::kBool: return fn(static_cast<ColumnVector<uint8_t>*>(nullptr));
     case TypeId::kUInt16: case TypeId::kDate: return fn(static_cast<ColumnVector<uint16_t>*>(nullptr));
     case TypeId::kUInt32: case TypeId::kDateTime: return fn(static_cast<ColumnVector<uint32_t>*>(nullptr));
@@ -214,6 +249,7 @@ decltype(auto) dispatchPhysical(const DataType& type, Fn&& fn) {
     // has no values of its own; it is stored as one placeholder byte per row, always masked by a
     // null map, as exec/datum.cpp creates it.
     case TypeId::kNothing: break;
+    case TypeId::kTuple: throwTupleUnsupported();
   }
   return fn(static_cast<ColumnVector<uint8_t>*>(nullptr));
 }

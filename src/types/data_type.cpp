@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/error.h"
+#include "types/time_zone.h"
 
 namespace perch {
 
@@ -97,6 +98,50 @@ DataType parseAggregateFunction(std::string_view text, std::string_view inner) {
   return DataType::aggregateFunction(std::string(function), std::move(parameters), std::move(arguments));
 }
 
+// 'Europe/Madrid' (or "Europe/Madrid") without its quotes; throws when not quoted.
+std::string_view unquote(std::string_view text, std::string_view whole) {
+  if (text.size() < 2 || (text.front() != '\'' && text.front() != '"') || text.back() != text.front()) {
+    throwBadType(whole, "expected a quoted time zone name");
+  }
+  return text.substr(1, text.size() - 2);
+}
+
+DataType parseDateTime64(std::string_view text, std::string_view inner) {
+  const std::vector<std::string_view> pieces = splitArguments(inner);
+  if (pieces.size() > 2 || pieces[0].size() != 1 || pieces[0][0] < '0' || pieces[0][0] > '9') {
+    throwBadType(text, "expected DateTime64(precision[, 'zone']) with a precision from 0 to 9");
+  }
+  return DataType::dateTime64(static_cast<unsigned>(pieces[0][0] - '0'), pieces.size() == 2 ? unquote(pieces[1], text) : "");
+}
+
+// The element "name Type" of a named tuple: the name and the type text, or an empty name.
+std::pair<std::string_view, std::string_view> splitTupleElement(std::string_view element) {
+  int depth = 0;
+  for (size_t i = 0; i < element.size(); ++i) {
+    if (element[i] == '(') ++depth;
+    if (element[i] == ')') --depth;
+    if (depth == 0 && (element[i] == ' ' || element[i] == '\t')) {
+      const std::string_view name = element.substr(0, i);
+      if (isIdentifier(name)) return {name, trim(element.substr(i + 1))};
+      break;
+    }
+  }
+  return {{}, element};
+}
+
+DataType parseTuple(std::string_view text, std::string_view inner) {
+  std::vector<DataType> elements;
+  std::vector<std::string> names;
+  for (std::string_view piece : splitArguments(inner)) {
+    if (piece.empty()) throwBadType(text, "empty tuple element");
+    const auto [name, type_text] = splitTupleElement(piece);
+    if (!name.empty()) names.emplace_back(name);
+    elements.push_back(DataType::parse(type_text));
+  }
+  if (!names.empty() && names.size() != elements.size()) throwBadType(text, "either every tuple element has a name or none");
+  return DataType::tuple(std::move(elements), std::move(names));
+}
+
 DataType parseSimpleAggregateFunction(std::string_view text, std::string_view inner) {
   const std::vector<std::string_view> pieces = splitArguments(inner);
   if (pieces.size() != 2 || !isIdentifier(pieces[0])) {
@@ -140,6 +185,56 @@ const std::vector<DataType>& DataType::aggregateFunctionArguments() const {
 
 bool DataType::isSimpleAggregateFunction() const { return details_ && details_->simple_aggregate; }
 
+DataType DataType::dateTime(std::string_view zone) {
+  return DataType(TypeId::kDateTime).withTimeZone(zone);
+}
+
+DataType DataType::dateTime64(unsigned precision, std::string_view zone) {
+  if (precision > 9) throw Error(ErrorCode::kBadRequest, "DateTime64 precision " + std::to_string(precision) + " is out of bounds (0 to 9)");
+  DataType type = DataType(TypeId::kDateTime64).withTimeZone(zone);
+  Details details = *type.details_;
+  details.precision = precision;
+  type.details_ = std::make_shared<const Details>(std::move(details));
+  return type;
+}
+
+DataType DataType::tuple(std::vector<DataType> elements, std::vector<std::string> names) {
+  if (elements.empty()) throw Error(ErrorCode::kBadRequest, "a Tuple needs at least one element");
+  DataType type(TypeId::kTuple);
+  type.details_ = std::make_shared<const Details>(Details{.elements = std::move(elements), .names = std::move(names)});
+  return type;
+}
+
+DataType DataType::withTimeZone(std::string_view zone) const {
+  DataType type = *this;
+  Details details = details_ ? *details_ : Details{};
+  details.zone_name = std::string(zone);
+  details.zone = zone.empty() ? nullptr : TimeZone::get(zone);
+  type.details_ = std::make_shared<const Details>(std::move(details));
+  return type;
+}
+
+const std::string& DataType::timeZoneName() const {
+  static const std::string kEmpty;
+  return details_ ? details_->zone_name : kEmpty;
+}
+
+const TimeZone& DataType::timeZone() const {
+  return details_ && details_->zone ? *details_->zone : TimeZone::utc();
+}
+
+unsigned DataType::precision() const { return details_ ? details_->precision : 0; }
+
+const std::vector<DataType>& DataType::tupleElements() const {
+  static const std::vector<DataType> kEmpty;
+  return details_ ? details_->elements : kEmpty;
+}
+
+const std::vector<std::string>& DataType::tupleNames() const {
+  static const std::vector<std::string> kEmpty;
+  return details_ ? details_->names : kEmpty;
+}
+
 DataType DataType::nullable(const DataType& nested) {
   DataType type(TypeId::kNullable);
   type.nested_ = std::make_shared<const DataType>(nested);
@@ -169,11 +264,9 @@ DataType DataType::parse(std::string_view text) {
   if (auto [ok, inner] = unwrap(text, "Array"); ok) return array(parse(inner));
   if (auto [ok, inner] = unwrap(text, "AggregateFunction"); ok) return parseAggregateFunction(text, inner);
   if (auto [ok, inner] = unwrap(text, "SimpleAggregateFunction"); ok) return parseSimpleAggregateFunction(text, inner);
-  // DateTime('UTC') is DateTime in UTC, the only zone this engine stores.
-  if (auto [ok, inner] = unwrap(text, "DateTime"); ok) {
-    if (inner == "'UTC'" || inner == "\"UTC\"") return DataType(TypeId::kDateTime);
-    throw Error(ErrorCode::kBadRequest, "unsupported time zone in type '" + std::string(text) + "' (only UTC)");
-  }
+  if (auto [ok, inner] = unwrap(text, "DateTime"); ok) return dateTime(unquote(inner, text));
+  if (auto [ok, inner] = unwrap(text, "DateTime64"); ok) return parseDateTime64(text, inner);
+  if (auto [ok, inner] = unwrap(text, "Tuple"); ok) return parseTuple(text, inner);
   if (text == "Boolean") return DataType(TypeId::kBool);
   for (const auto& named : kScalarTypes) {
     if (named.name == text) return DataType(named.id);
@@ -186,7 +279,7 @@ size_t DataType::fixedWidth() const {
     case TypeId::kInt8: case TypeId::kUInt8: case TypeId::kBool: return 1;
     case TypeId::kInt16: case TypeId::kUInt16: case TypeId::kDate: return 2;
     case TypeId::kInt32: case TypeId::kUInt32: case TypeId::kFloat32: case TypeId::kDateTime: return 4;
-    case TypeId::kInt64: case TypeId::kUInt64: case TypeId::kFloat64: return 8;
+    case TypeId::kInt64: case TypeId::kUInt64: case TypeId::kFloat64: case TypeId::kDateTime64: return 8;
     default: return 0;
   }
 }
@@ -207,6 +300,19 @@ std::string DataType::plainName() const {
       for (const DataType& argument : details_->arguments) text.append(", ").append(argument.name());
       return text + ")";
     }
+    case TypeId::kDateTime:
+      return timeZoneName().empty() ? "DateTime" : "DateTime('" + timeZoneName() + "')";
+    case TypeId::kDateTime64:
+      return "DateTime64(" + std::to_string(precision()) + (timeZoneName().empty() ? "" : ", '" + timeZoneName() + "'") + ")";
+    case TypeId::kTuple: {
+      std::string text = "Tuple(";
+      for (size_t i = 0; i < details_->elements.size(); ++i) {
+        if (i) text.append(", ");
+        if (!details_->names.empty()) text.append(details_->names[i]).append(" ");
+        text.append(details_->elements[i].name());
+      }
+      return text + ")";
+    }
     default: break;
   }
   for (const auto& named : kScalarTypes) {
@@ -223,6 +329,10 @@ bool DataType::operator==(const DataType& other) const {
     return details_->function == other.details_->function && details_->parameters == other.details_->parameters &&
            details_->arguments == other.details_->arguments;
   }
+  if (id_ == TypeId::kDateTime || id_ == TypeId::kDateTime64) {
+    return timeZoneName() == other.timeZoneName() && precision() == other.precision();
+  }
+  if (id_ == TypeId::kTuple) return details_->elements == other.details_->elements && details_->names == other.details_->names;
   if (nested_ && other.nested_) return *nested_ == *other.nested_;
   return !nested_ && !other.nested_;
 }

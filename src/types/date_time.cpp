@@ -57,17 +57,50 @@ std::optional<int64_t> parseDate(std::string_view text) {
   return daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
 }
 
-std::optional<int64_t> parseDateTime(std::string_view text) {
-  if (!text.empty() && text.size() <= 12 && text.find_first_not_of("0123456789") == std::string_view::npos) {
-    int64_t seconds = 0;
-    for (char c : text) seconds = seconds * 10 + (c - '0');
-    return seconds;
+namespace {
+
+// A parsed date and time: `seconds` is UTC when the text had an offset (`Z`, `+01:00`) or was Unix
+// seconds, otherwise a wall-clock time still to be placed in a zone.
+struct ParsedDateTime {
+  int64_t seconds = 0;
+  int64_t nanoseconds = 0;
+  bool absolute = false;
+};
+
+// Digits after a decimal point at text[pos..]: advances pos, returns them as nanoseconds.
+std::optional<int64_t> readFraction(std::string_view text, size_t& pos) {
+  const size_t start = pos;
+  int64_t nanoseconds = 0;
+  while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+    if (pos - start < 9) nanoseconds = nanoseconds * 10 + (text[pos] - '0');
+    ++pos;
   }
+  if (pos == start) return std::nullopt;
+  for (size_t digits = pos - start; digits < 9; ++digits) nanoseconds *= 10;
+  return nanoseconds;
+}
+
+std::optional<ParsedDateTime> parseUnixSeconds(std::string_view text) {
+  const size_t point = text.find('.');
+  const std::string_view whole = text.substr(0, point);
+  if (whole.empty() || whole.size() > 12 || whole.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  ParsedDateTime parsed{.absolute = true};
+  for (char c : whole) parsed.seconds = parsed.seconds * 10 + (c - '0');
+  if (point == std::string_view::npos) return parsed;
+  size_t pos = point + 1;
+  const std::optional<int64_t> fraction = readFraction(text, pos);
+  if (!fraction || pos != text.size()) return std::nullopt;
+  parsed.nanoseconds = *fraction;
+  return parsed;
+}
+
+std::optional<ParsedDateTime> parseParts(std::string_view text) {
+  if (auto unix = parseUnixSeconds(text)) return unix;
   if (text.size() < 10) return std::nullopt;
   auto days = parseDate(text.substr(0, 10));
   if (!days) return std::nullopt;
-  int64_t seconds = *days * 86400;
-  if (text.size() == 10) return seconds;
+  ParsedDateTime parsed{.seconds = *days * 86400};
+  if (text.size() == 10) return parsed;
   if (text[10] != ' ' && text[10] != 'T') return std::nullopt;
   int hour, minute, second = 0;
   if (!readDigits(text, 11, 2, hour) || text.size() < 16 || text[13] != ':' || !readDigits(text, 14, 2, minute)) {
@@ -79,15 +112,16 @@ std::optional<int64_t> parseDateTime(std::string_view text) {
     pos = 19;
   }
   if (hour > 23 || minute > 59 || second > 59) return std::nullopt;
-  seconds += hour * 3600 + minute * 60 + second;
-  if (pos < text.size() && text[pos] == '.') {  // fractional seconds are truncated
+  parsed.seconds += hour * 3600 + minute * 60 + second;
+  if (pos < text.size() && text[pos] == '.') {
     ++pos;
-    const size_t start = pos;
-    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
-    if (pos == start) return std::nullopt;
+    const std::optional<int64_t> fraction = readFraction(text, pos);
+    if (!fraction) return std::nullopt;
+    parsed.nanoseconds = *fraction;
   }
-  if (pos == text.size()) return seconds;
-  if (text[pos] == 'Z' && pos + 1 == text.size()) return seconds;
+  if (pos == text.size()) return parsed;
+  parsed.absolute = true;
+  if (text[pos] == 'Z' && pos + 1 == text.size()) return parsed;
   if ((text[pos] == '+' || text[pos] == '-') && text.size() - pos >= 3) {
     int offset_hours, offset_minutes = 0;
     if (!readDigits(text, pos + 1, 2, offset_hours)) return std::nullopt;
@@ -97,9 +131,31 @@ std::optional<int64_t> parseDateTime(std::string_view text) {
       if (!readDigits(text, next, 2, offset_minutes) || next + 2 != text.size()) return std::nullopt;
     }
     const int64_t offset = offset_hours * 3600 + offset_minutes * 60;
-    return text[pos] == '+' ? seconds - offset : seconds + offset;
+    parsed.seconds += text[pos] == '+' ? -offset : offset;
+    return parsed;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+int64_t powerOfTen(unsigned digits) {
+  int64_t value = 1;
+  for (unsigned i = 0; i < digits; ++i) value *= 10;
+  return value;
+}
+
+std::optional<int64_t> parseDateTime(std::string_view text, const TimeZone& zone) {
+  const std::optional<ParsedDateTime> parsed = parseParts(text);
+  if (!parsed) return std::nullopt;
+  return parsed->absolute ? parsed->seconds : zone.utcOf(parsed->seconds);
+}
+
+std::optional<int64_t> parseDateTime64(std::string_view text, unsigned precision, const TimeZone& zone) {
+  const std::optional<ParsedDateTime> parsed = parseParts(text);
+  if (!parsed) return std::nullopt;
+  const int64_t seconds = parsed->absolute ? parsed->seconds : zone.utcOf(parsed->seconds);
+  return seconds * powerOfTen(precision) + parsed->nanoseconds / powerOfTen(9 - precision);
 }
 
 void formatDate(int64_t days, std::string& out) {
@@ -117,6 +173,16 @@ void formatDateTime(int64_t seconds, std::string& out) {
   const int n = std::snprintf(buffer, sizeof(buffer), " %02d:%02d:%02d", static_cast<int>(in_day / 3600),
                               static_cast<int>(in_day / 60 % 60), static_cast<int>(in_day % 60));
   out.append(buffer, static_cast<size_t>(n));
+}
+
+void formatDateTime64(int64_t ticks, unsigned precision, const TimeZone& zone, std::string& out) {
+  const int64_t scale = powerOfTen(precision);
+  const int64_t seconds = floorDiv(ticks, scale);
+  formatDateTime(seconds + zone.offsetAt(seconds), out);
+  if (precision == 0) return;
+  const std::string fraction = std::to_string(ticks - seconds * scale);
+  out.push_back('.');
+  out.append(precision - fraction.size(), '0').append(fraction);
 }
 
 }  // namespace perch

@@ -32,7 +32,19 @@ uint64_t bigEndian(const std::string& data, size_t at, size_t bytes) {
 
 }  // namespace
 
+bool TimeZone::isUtcName(std::string_view zone) {
+  return zone == "UTC" || zone == "Etc/UTC" || zone == "GMT" || zone == "Etc/GMT" || zone == "UTC0" || zone == "Zulu" ||
+         zone == "Etc/Zulu" || zone == "Etc/Universal" || zone == "Universal" || zone == "UCT" || zone == "Etc/UCT";
+}
+
+const TimeZone& TimeZone::utc() {
+  static const TimeZone zone;
+  return zone;
+}
+
 std::shared_ptr<const TimeZone> TimeZone::get(std::string_view name) {
+  static const std::shared_ptr<const TimeZone> utc_zone(std::shared_ptr<const TimeZone>(), &utc());
+  if (isUtcName(name)) return utc_zone;
   static std::mutex mutex;
   static std::map<std::string, std::shared_ptr<const TimeZone>, std::less<>> zones;  // guarded by mutex
   std::lock_guard<std::mutex> lock(mutex);

@@ -14,7 +14,13 @@ namespace perch {
 class TimeZone {
  public:
   /// The zone `name` ('Europe/Berlin'); throws kBadRequest for unknown or malformed names.
+  /// UTC and its aliases ('Etc/UTC', 'GMT', ...) need no file.
   static std::shared_ptr<const TimeZone> get(std::string_view name);
+  /// The UTC zone, the default of DateTime types that name no zone.
+  static const TimeZone& utc();
+  static bool isUtcName(std::string_view name);
+
+  bool isUtc() const { return transitions_.empty() && initial_offset_ == 0; }
 
   /// Seconds east of UTC at the UTC instant `utc`.
   int64_t offsetAt(int64_t utc) const;

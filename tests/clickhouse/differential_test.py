@@ -5,7 +5,7 @@
   /usr/bin/python3 tests/clickhouse/differential_test.py [--queries 1200] [--seed 1] [--oracle build-sql/sql_oracle]
 
 Tables hold every supported column type (ints of all widths, floats, String, LowCardinality,
-Date, DateTime, Nullable) with skewed values, extremes and NULLs. The same TSV rows go to ClickHouse
+Date, DateTime, DateTime('Europe/Madrid'), Nullable) with skewed values, extremes and NULLs. The same TSV rows go to ClickHouse
 (Memory tables over HTTP) and to Perch (the sql_oracle executable, which runs Perch's engine over a
 sqllogic-format script). Queries come from a small grammar: filters, expressions, group-bys with
 aggregates and HAVING, DISTINCT, subqueries, UNION ALL, joins, ORDER BY over every output column
@@ -37,12 +37,15 @@ INT_TYPES = {
 STRINGS = ["", "a", "b", "ab", "abc", "Hello", "hello world", "x_y%z", "éé", "zz", "a b", "B"]
 TAGS = ["red", "green", "blue", "", "violet"]
 
+# A DateTime in a zone with DST: its text is read and printed in Madrid's wall clock.
+ZONED = "DateTime('Europe/Madrid')"
+
 # name -> type for the main table; `k` joins to the dimension table.
 MAIN_COLUMNS = [
     ("i8", "Int8"), ("i16", "Int16"), ("i32", "Int32"), ("i64", "Int64"),
     ("u8", "UInt8"), ("u16", "UInt16"), ("u32", "UInt32"), ("u64", "UInt64"),
     ("f32", "Float32"), ("f64", "Float64"), ("s", "String"), ("lc", "LowCardinality(String)"),
-    ("d", "Date"), ("dt", "DateTime"), ("ni", "Nullable(Int32)"), ("ns", "Nullable(String)"),
+    ("d", "Date"), ("dt", "DateTime"), ("dtz", ZONED), ("ni", "Nullable(Int32)"), ("ns", "Nullable(String)"),
     ("nf", "Nullable(Float64)"), ("k", "Int32"),
 ]
 DIM_COLUMNS = [("k", "Int32"), ("name", "String"), ("weight", "Int64"), ("nv", "Nullable(Int16)")]
@@ -80,6 +83,11 @@ def value_text(rng, type_name):
         return rng.choice(TAGS)
     if type_name == "Date":
         return time.strftime("%Y-%m-%d", time.gmtime((18262 + int(rng.paretovariate(0.8)) % 1500) * 86400))
+    if type_name == ZONED:
+        # Wall-clock hours 04..23 only: the hours that do not exist (spring) or exist twice (autumn)
+        # at a DST change are left out, since no text names one instant there.
+        moment = time.gmtime(1577836800 + rng.randint(0, 400) * 86400 + rng.randint(4 * 3600, 86400 - 1))
+        return time.strftime("%Y-%m-%d %H:%M:%S", moment)
     if type_name == "DateTime":
         return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(1577836800 + rng.randint(0, 400 * 86400) * (1 if rng.random() < 0.5 else 0)
                                                               + rng.randint(0, 86400 * 3)))
@@ -123,7 +131,7 @@ class QueryGenerator:
                 candidates.append(name)
             elif kind == "str" and ("String" in base):
                 candidates.append(name)
-            elif kind == "date" and base in ("Date", "DateTime"):
+            elif kind == "date" and base in ("Date", "DateTime", ZONED):
                 candidates.append(name)
         return rng.choice(candidates)
 
@@ -179,12 +187,14 @@ class QueryGenerator:
         rng = self.rng
         return rng.choice(["d", "dt", "toDate(dt)", "toStartOfHour(dt)", "toStartOfMonth(d)", "toStartOfDay(dt)",
                            "toMonday(d)", "toStartOfYear(d)", "toStartOfMinute(dt)", "toStartOfFiveMinute(dt)",
-                           "d + 3", "dt - 3600", "toStartOfQuarter(d)"])
+                           "d + 3", "dt - 3600", "toStartOfQuarter(d)", "dtz", "toStartOfHour(dtz)",
+                           "toStartOfDay(dtz)", "toDate(dtz)", "toStartOfMonth(dtz)", "toTimeZone(dt, 'Asia/Tokyo')"])
 
     def date_number(self):
         return self.rng.choice(["toYear(d)", "toMonth(dt)", "toDayOfMonth(d)", "toDayOfWeek(dt)", "toHour(dt)",
                                 "toMinute(dt)", "toYYYYMM(d)", "toYYYYMMDD(dt)", "toUnixTimestamp(dt)",
-                                "toDayOfYear(d)", "toQuarter(d)"])
+                                "toDayOfYear(d)", "toQuarter(d)", "toHour(dtz)", "toYYYYMMDD(dtz)", "toUnixTimestamp(dtz)",
+                                "toDayOfWeek(dtz)", "toHour(dt, 'Asia/Kolkata')"])
 
     def predicate(self, depth=0, nullable_ok=True):
         """nullable_ok=False keeps NULLs out of the result (18.16's AND/OR/NOT/if differ from current ClickHouse on NULL)."""
@@ -222,7 +232,7 @@ class QueryGenerator:
         if roll < 0.92:
             return "%s %s '%s'" % (rng.choice(["d", "toDate(dt)"]), comparison, "2020-0%d-%02d" % (rng.randint(1, 3), rng.randint(1, 28)))
         if roll < 0.96:
-            return "dt %s '2020-01-0%d %02d:00:00'" % (comparison, rng.randint(1, 4), rng.randint(0, 23))
+            return "%s %s '2020-01-0%d %02d:00:00'" % (rng.choice(["dt", "dtz"]), comparison, rng.randint(1, 4), rng.randint(0, 23))
         return "%s %s %s" % (self.date_number(), comparison, rng.randint(0, 30))
 
     def scalar(self, nullable_ok=True):

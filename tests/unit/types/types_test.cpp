@@ -12,7 +12,7 @@ TEST(DataTypeTest, ParsesAndPrintsClickHouseNames) {
                            "DateTime", "UUID", "Nullable(String)", "Array(String)", "Array(Nullable(Int32))"}) {
     EXPECT_EQ(DataType::parse(name).name(), name);
   }
-  EXPECT_EQ(DataType::parse("DateTime('UTC')").name(), "DateTime");
+  EXPECT_EQ(DataType::parse("DateTime('UTC')").name(), "DateTime('UTC')");
   EXPECT_EQ(DataType::parse("  LowCardinality( String ) ").name(), "LowCardinality(String)");
 }
 
@@ -25,7 +25,48 @@ TEST(DataTypeTest, RejectsUnknownTypesWithTheirName) {
     EXPECT_NE(std::string(error.what()).find("Decimal(10, 2)"), std::string::npos);
   }
   EXPECT_THROW(DataType::parse("LowCardinality(Int32)"), Error);
-  EXPECT_THROW(DataType::parse("DateTime('Europe/Madrid')"), Error);
+  EXPECT_THROW(DataType::parse("DateTime('Mars/Olympus')"), Error);
+  EXPECT_THROW(DataType::parse("DateTime(UTC)"), Error);
+  EXPECT_THROW(DataType::parse("DateTime64(10)"), Error);
+  EXPECT_THROW(DataType::parse("DateTime64()"), Error);
+  EXPECT_THROW(DataType::parse("DateTime64(3, 'UTC', 1)"), Error);
+  EXPECT_THROW(DataType::parse("Tuple()"), Error);
+  EXPECT_THROW(DataType::parse("Tuple(a UInt8, String)"), Error);
+}
+
+TEST(DataTypeTest, DateTimeTypesKeepZoneAndPrecision) {
+  const DataType madrid = DataType::parse("DateTime('Europe/Madrid')");
+  EXPECT_EQ(madrid.id(), TypeId::kDateTime);
+  EXPECT_EQ(madrid.timeZoneName(), "Europe/Madrid");
+  EXPECT_EQ(madrid.name(), "DateTime('Europe/Madrid')");
+  EXPECT_EQ(madrid.fixedWidth(), 4u);
+  EXPECT_FALSE(madrid == DataType(TypeId::kDateTime));
+  EXPECT_EQ(madrid.withTimeZone(""), DataType(TypeId::kDateTime));
+  EXPECT_EQ(DataType::parse("DateTime(\"Europe/Madrid\")"), madrid);
+
+  const DataType millis = DataType::parse("DateTime64(3)");
+  EXPECT_EQ(millis.id(), TypeId::kDateTime64);
+  EXPECT_EQ(millis.precision(), 3u);
+  EXPECT_EQ(millis.timeZoneName(), "");
+  EXPECT_EQ(millis.fixedWidth(), 8u);
+  EXPECT_EQ(millis.name(), "DateTime64(3)");
+  EXPECT_EQ(DataType::parse("DateTime64(6, 'Asia/Tokyo')").name(), "DateTime64(6, 'Asia/Tokyo')");
+  EXPECT_EQ(DataType::parse("Nullable(DateTime64(9,'UTC'))").name(), "Nullable(DateTime64(9, 'UTC'))");
+  EXPECT_FALSE(millis == DataType::parse("DateTime64(6)"));
+  EXPECT_NE(dynamic_cast<ColumnVector<int64_t>*>(makeColumn(millis).get()), nullptr);
+}
+
+TEST(DataTypeTest, TuplesKeepElementTypesAndNames) {
+  const DataType pair = DataType::parse("Tuple(UInt8, Nullable(String))");
+  EXPECT_TRUE(pair.isTuple());
+  ASSERT_EQ(pair.tupleElements().size(), 2u);
+  EXPECT_EQ(pair.tupleElements()[1], DataType::parse("Nullable(String)"));
+  EXPECT_TRUE(pair.tupleNames().empty());
+  EXPECT_EQ(pair.name(), "Tuple(UInt8, Nullable(String))");
+  const DataType named = DataType::parse("Tuple(a UInt8, b Array(DateTime64(3)))");
+  EXPECT_EQ(named.tupleNames(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(named.name(), "Tuple(a UInt8, b Array(DateTime64(3)))");
+  EXPECT_FALSE(named == DataType::parse("Tuple(UInt8, Array(DateTime64(3)))"));
 }
 
 TEST(DataTypeTest, AggregateFunctionKeepsFunctionParametersAndArguments) {
@@ -104,6 +145,71 @@ TEST(DateTimeTest, ParsesCommonFormats) {
   std::string out;
   formatDateTime(1793528430, out);
   EXPECT_EQ(out, "2026-11-01 10:20:30");
+}
+
+TEST(DateTimeTest, ParsesAndPrintsInAZone) {
+  const TimeZone& madrid = *TimeZone::get("Europe/Madrid");
+  // 2024-07-01 12:00:00 in Madrid is 10:00:00 UTC (CEST, +02:00); in January it is +01:00.
+  EXPECT_EQ(parseDateTime("2024-07-01 12:00:00", madrid), parseDateTime("2024-07-01 10:00:00"));
+  EXPECT_EQ(parseDateTime("2024-01-01 12:00:00", madrid), parseDateTime("2024-01-01 11:00:00"));
+  EXPECT_EQ(parseDateTime("2024-07-01T12:00:00Z", madrid), parseDateTime("2024-07-01 12:00:00"));
+  EXPECT_EQ(parseDateTime64("2024-01-01 00:00:00.5", 3), parseDateTime("2024-01-01 00:00:00").value() * 1000 + 500);
+  EXPECT_EQ(parseDateTime64("2024-01-01 00:00:00.123456789", 6), parseDateTime("2024-01-01 00:00:00").value() * 1000000 + 123456);
+  EXPECT_EQ(parseDateTime64("1700000000.25", 2), 170000000025);
+  EXPECT_EQ(parseDateTime64("1969-12-31 23:59:59.5", 1), -5);
+  EXPECT_FALSE(parseDateTime64("2024-01-01 00:00:00.", 3));
+
+  std::string text;
+  formatDateTime64(-5, 1, TimeZone::utc(), text);
+  EXPECT_EQ(text, "1969-12-31 23:59:59.5");
+  text.clear();
+  formatDateTime64(parseDateTime64("2024-07-01 12:00:00.007", 3).value(), 3, TimeZone::utc(), text);
+  EXPECT_EQ(text, "2024-07-01 12:00:00.007");
+  text.clear();
+  formatDateTime64(parseDateTime64("2024-07-01 12:00:00.007", 3, madrid).value(), 3, madrid, text);
+  EXPECT_EQ(text, "2024-07-01 12:00:00.007");
+}
+
+TEST(ColumnTest, DateTimesPrintInTheirTypesZone) {
+  auto madrid = makeColumn(DataType::parse("DateTime('Europe/Madrid')"));
+  static_cast<ColumnVector<uint32_t>&>(*madrid).data().push_back(static_cast<uint32_t>(*parseDateTime("2024-07-01 10:00:00")));
+  std::string json;
+  madrid->formatJson(0, json, {});
+  EXPECT_EQ(json, "\"2024-07-01 12:00:00\"");
+
+  auto ticks = makeColumn(DataType::parse("DateTime64(3, 'Asia/Tokyo')"));
+  static_cast<ColumnVector<int64_t>&>(*ticks).data().push_back(*parseDateTime64("2024-01-01 00:00:00.123", 3));
+  std::string text;
+  ticks->formatJson(0, text, FormatOptions{.quote_64bit_integers = true});
+  EXPECT_EQ(text, "\"2024-01-01 09:00:00.123\"");
+}
+
+TEST(ColumnTest, TuplesPrintAsClickHouse) {
+  const DataType type = DataType::parse("Tuple(UInt8, Nullable(String), Array(String))");
+  auto column = makeColumn(type);
+  auto& tuple = static_cast<ColumnTuple&>(*column);
+  static_cast<ColumnVector<uint8_t>&>(tuple.element(0)).data().push_back(1);
+  auto& strings = static_cast<ColumnNullable&>(tuple.element(1));
+  static_cast<ColumnString&>(strings.nested()).push("it's");
+  strings.nullMap().push_back(0);
+  tuple.element(2).appendDefault();
+  column->appendDefault();
+  ASSERT_EQ(column->size(), 2u);
+  std::string text, json;
+  column->formatText(0, text);
+  column->formatJson(1, json, {});
+  EXPECT_EQ(text, "(1,'it\\'s',[])");
+  EXPECT_EQ(json, "[0,null,[]]");
+  auto picked = column->gather(std::vector<uint32_t>{1, 0});
+  std::string again;
+  picked->formatText(1, again);
+  EXPECT_EQ(again, text);
+
+  auto named = makeColumn(DataType::parse("Tuple(a UInt8, b String)"));
+  named->appendDefault();
+  std::string object;
+  named->formatJson(0, object, {});
+  EXPECT_EQ(object, "{\"a\":0,\"b\":\"\"}");
 }
 
 TEST(ColumnTest, GatherAppendAndFormat) {
