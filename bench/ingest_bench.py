@@ -2,9 +2,11 @@
 """Ingestion and storage benchmark, Perch vs ClickHouse 18.16 in the same run (issue 5).
 
 1. Events API throughput: the same NDJSON batches of 1k, 10k and 100k `app_events` rows sent by
-   several concurrent keep-alive clients to Perch (`POST /v0/events`, wait=false and wait=true) and
-   to ClickHouse (`INSERT ... FORMAT JSONEachRow` over HTTP): rows/s and MB/s of NDJSON, and how
-   often Perch pushed back (503 + Retry-After, retried by the client).
+   the C++ load generator bench/ingest_load (several keep-alive connections) to Perch
+   (`POST /v0/events`, wait=false and wait=true) and to ClickHouse (`INSERT ... FORMAT JSONEachRow`
+   over HTTP): rows/s, MB/s of NDJSON, request latency p50/p99, server CPU seconds per million rows
+   (from /proc/<pid>/stat: meaningful on a loaded machine) and how often Perch pushed back (503 +
+   Retry-After, retried by the client).
 2. Bytes on disk per row for the --disk-rows dataset (default 10M), Perch's table folder vs
    ClickHouse's MergeTree folder.
 3. Query time right after a restart (cold: first run) vs hot (median of 5), both systems, plus the
@@ -12,14 +14,19 @@
    /proc/sys/vm/drop_caches is writable (otherwise only the processes are cold; said in the output).
 4. Peak RSS (VmHWM) of both servers.
 
+    cmake --build build --target perch ingest_load
     /usr/bin/python3 bench/ingest_bench.py [--binary build/perch] [--clients 4] [--rows 1000000]
+                                           [--cell-rows 3000000] [--batches 1000,10000,100000]
                                            [--disk-rows 10000000] [--skip-disk]
 """
 import argparse
+import json
+import os
 import shutil
 import statistics
 import subprocess
 import time
+from pathlib import Path
 
 import app_events_gen as gen
 import bench_systems as systems
@@ -33,16 +40,40 @@ COLD_QUERIES = [
 ]
 
 
-def batches_of(lines, batch_rows):
-    return [b"\n".join(lines[start:start + batch_rows]) + b"\n" for start in range(0, len(lines), batch_rows)]
+def load_client(args):
+    """The C++ load generator (bench/ingest_load.cpp), built next to the Perch binary."""
+    path = Path(args.load_client or Path(args.binary).parent / "ingest_load")
+    if not path.exists():
+        raise SystemExit(f"{path} is missing: cmake --build {Path(args.binary).parent} --target ingest_load")
+    return path
+
+
+def cpu_seconds(pid):
+    """utime + stime of a live process (all threads), from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_load(client, url, data_file, batch_rows, rows, connections, headers=(), ok="200,202", server_pid=None):
+    """One ingest_load run; returns its JSON report plus the server's CPU seconds per million rows."""
+    command = [str(client), "--url", url, "--input", str(data_file), "--batch-rows", str(batch_rows), "--rows", str(rows),
+               "--connections", str(connections), "--ok", ok, "--json"]
+    for header in headers:
+        command += ["--header", header]
+    cpu_before = cpu_seconds(server_pid) if server_pid else None
+    finished = subprocess.run(command, capture_output=True, text=True)
+    report = json.loads(finished.stdout.strip().splitlines()[-1]) if finished.stdout.strip() else {}
+    if finished.returncode != 0 or report.get("errors"):
+        raise SystemExit(f"ingest_load failed ({finished.returncode}): {finished.stderr[-2000:]}{finished.stdout[-500:]}")
+    if server_pid:
+        report["server_cpu_per_million"] = (cpu_seconds(server_pid) - cpu_before) / (report["rows"] / 1e6)
+    return report
 
 
 def throughput(args):
-    pool_rows = args.rows
-    print(f"generating {pool_rows:,} rows ...", flush=True)
-    data = b"".join(gen.chunk(index, min(100_000, pool_rows - start)) for index, start in enumerate(range(0, pool_rows, 100_000)))
-    lines = data.rstrip(b"\n").split(b"\n")
-    bytes_per_row = len(data) / len(lines)
+    client = load_client(args)
+    data_file = systems.dataset_file(args.rows)
+    bytes_per_row = data_file.stat().st_size / args.rows
 
     perch_dir = systems.BENCH_DIR / "ingest_perch"
     shutil.rmtree(perch_dir, ignore_errors=True)
@@ -51,25 +82,22 @@ def throughput(args):
     clickhouse = systems.ClickHouse("bench_ingest")
     clickhouse.ensure_running()
     clickhouse.create_tables(with_dimension=False)
+    perch_url = f"http://127.0.0.1:{perch.port}"
+    perch_headers = [f"{name}: {value}" for name, value in perch.auth().items()]
 
     results = []
     try:
         for batch_rows in args.batches:
-            bodies = batches_of(lines, batch_rows)
-            rows = len(lines)
-            megabytes = len(data) / 1e6
             row = {"batch": batch_rows}
             for wait in (False, True):
                 empty_tables(perch, clickhouse)
-                seconds, retries = systems.post_all(perch.port, perch.insert_path("app_events", wait), bodies, args.clients,
-                                                    headers=perch.auth())
-                row[wait] = (rows / seconds, megabytes / seconds, retries)
-            seconds, _ = systems.post_all(clickhouse.port, clickhouse.insert_path("app_events"), bodies, args.clients, ok=(200,))
-            row["clickhouse"] = (rows / seconds, megabytes / seconds)
-            perch_count, ch_count = row_counts(perch, clickhouse)
-            if perch_count != rows or ch_count != rows:
-                raise SystemExit(f"row counts after the batch-{batch_rows} cells: Perch {perch_count}, ClickHouse {ch_count}, "
-                                 f"expected {rows}")
+                row[wait] = run_load(client, perch_url + perch.insert_path("app_events", wait), data_file, batch_rows,
+                                     args.cell_rows, args.clients, perch_headers, server_pid=perch.process.pid)
+                check_count("Perch", row_counts(perch, clickhouse)[0], row[wait]["rows"], batch_rows)
+            row["clickhouse"] = run_load(client, f"http://127.0.0.1:{clickhouse.port}" + clickhouse.insert_path("app_events"),
+                                         data_file, batch_rows, args.cell_rows, args.clients, ok="200",
+                                         server_pid=clickhouse.pid())
+            check_count("ClickHouse", row_counts(perch, clickhouse)[1], row["clickhouse"]["rows"], batch_rows)
             results.append(row)
             print(f"  batch {batch_rows:,}: done (load {systems.load_average()})", flush=True)
         perch_rss = perch.peak_rss_mb()
@@ -77,19 +105,31 @@ def throughput(args):
         perch.stop()
 
     print()
-    print(f"Events API throughput: {len(lines):,} rows ({bytes_per_row:.0f} B/row of NDJSON) per cell, "
-          f"{args.clients} concurrent clients, keep-alive")
-    print(f"{'batch rows':>10} | {'Perch wait=false':>24} | {'Perch wait=true':>24} | {'ClickHouse 18.16':>22} | {'ratio':>5}")
-    print(f"{'':>10} | {'rows/s':>10} {'MB/s':>6} {'503s':>6} | {'rows/s':>10} {'MB/s':>6} {'503s':>6} | "
-          f"{'rows/s':>13} {'MB/s':>8} | {'f/CH':>5}")
+    print(f"Events API throughput: {args.cell_rows:,} rows per cell ({bytes_per_row:.0f} B/row of NDJSON, cycling over "
+          f"{args.rows:,} distinct rows), {args.clients} keep-alive connections of bench/ingest_load; "
+          f"CPU = server CPU seconds per million rows")
+    print(f"{'batch':>7} | {'Perch wait=false':^37} | {'Perch wait=true':^37} | {'ClickHouse 18.16':^30} | {'ratio':>5}")
+    cell = f"{'rows/s':>10} {'MB/s':>5} {'p50ms':>6} {'p99ms':>6} {'CPU':>4} {'503s':>3}"
+    print(f"{'rows':>7} | {cell} | {cell} | {'rows/s':>10} {'MB/s':>5} {'p50ms':>6} {'p99ms':>6} | {'f/CH':>5}")
+
+    def perch_cell(report):
+        return (f"{report['rows_per_second']:>10,.0f} {report['mb_per_second']:>5.0f} {report['p50_ms']:>6.1f} "
+                f"{report['p99_ms']:>6.1f} {report['server_cpu_per_million']:>4.2f} {report['retries']:>3}")
+
     for row in results:
-        f_rows, f_mb, f_retry = row[False]
-        t_rows, t_mb, t_retry = row[True]
-        c_rows, c_mb = row["clickhouse"]
-        print(f"{row['batch']:>10,} | {f_rows:>10,.0f} {f_mb:>6.0f} {f_retry:>6} | {t_rows:>10,.0f} {t_mb:>6.0f} {t_retry:>6} | "
-              f"{c_rows:>13,.0f} {c_mb:>8.0f} | {f_rows / c_rows:>5.2f}")
-    print("each cell starts from an empty table (truncated); row counts checked after each batch size")
+        ch = row["clickhouse"]
+        print(f"{row['batch']:>7,} | {perch_cell(row[False])} | {perch_cell(row[True])} | {ch['rows_per_second']:>10,.0f} "
+              f"{ch['mb_per_second']:>5.0f} {ch['p50_ms']:>6.1f} {ch['p99_ms']:>6.1f} | "
+              f"{row[False]['rows_per_second'] / ch['rows_per_second']:>5.2f}")
+    ch_cpu = ", ".join(f"{row['batch']:,}: {row['clickhouse'].get('server_cpu_per_million', float('nan')):.2f}" for row in results)
+    print(f"ClickHouse CPU seconds per million rows by batch size: {ch_cpu}")
+    print("each cell starts from an empty table (truncated); row counts checked after each cell")
     print(f"peak RSS during ingestion: Perch {perch_rss:.0f} MiB, ClickHouse {clickhouse.peak_rss_mb():.0f} MiB (server lifetime)")
+
+
+def check_count(system, count, expected, batch_rows):
+    if count != expected:
+        raise SystemExit(f"{system} holds {count} rows after the batch-{batch_rows} cell, expected {expected}")
 
 
 def empty_tables(perch, clickhouse):
@@ -182,8 +222,10 @@ def disk_and_cold(args):
 def main():
     parser = argparse.ArgumentParser(description="Perch vs ClickHouse ingestion, disk size, cold/hot queries")
     parser.add_argument("--binary", default=systems.default_binary())
-    parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--rows", type=int, default=1_000_000, help="rows sent per table cell")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent keep-alive connections")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="distinct generated rows the bodies are cut from")
+    parser.add_argument("--cell-rows", type=int, default=3_000_000, help="rows sent per table cell (cycling over --rows)")
+    parser.add_argument("--load-client", help="path of ingest_load (default: next to --binary)")
     parser.add_argument("--batches", default="1000,10000,100000")
     parser.add_argument("--disk-rows", type=int, default=10_000_000)
     parser.add_argument("--repetitions", type=int, default=5)
