@@ -120,6 +120,21 @@ void serializeValue(const Column& column, size_t row, std::string& out) {
   });
 }
 
+// Masks that keep the first `size` bytes of a 16-byte load (size 0..15), low and high word: a
+// table lookup instead of branches on the length in the short-string GROUP BY loop.
+struct ShortStringMasks {
+  uint64_t low[16], high[16];
+};
+constexpr ShortStringMasks makeShortStringMasks() {
+  ShortStringMasks masks{};
+  for (size_t size = 0; size < 16; ++size) {
+    masks.low[size] = size >= 8 ? ~uint64_t{0} : (size == 0 ? 0 : ~uint64_t{0} >> (64 - 8 * size));
+    masks.high[size] = size <= 8 ? 0 : ~uint64_t{0} >> (64 - 8 * (size - 8));
+  }
+  return masks;
+}
+constexpr ShortStringMasks kShortStringMasks = makeShortStringMasks();
+
 // Raw little-endian bits of a fixed-width column's values, zero-extended to 64 bits.
 template <typename T>
 uint64_t bitsOf(T value) {
@@ -207,12 +222,8 @@ void HashAggregate::assignGroups(Partial& partial, const std::vector<ColumnPtr>&
           if (data + 16 <= limit) {
             std::memcpy(&packed.low, data, 8);
             std::memcpy(&packed.high, data + 8, 8);
-            if (size < 8) {
-              packed.low &= size == 0 ? 0 : (~uint64_t{0} >> (64 - 8 * size));
-              packed.high = 0;
-            } else {
-              packed.high &= size == 8 ? 0 : (~uint64_t{0} >> (64 - 8 * (size - 8)));
-            }
+            packed.low &= kShortStringMasks.low[size];
+            packed.high &= kShortStringMasks.high[size];
           } else {
             char bytes[16] = {};
             for (size_t k = 0; k < size; ++k) bytes[k] = data[k];

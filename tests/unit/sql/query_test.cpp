@@ -122,6 +122,18 @@ TEST_F(QueryTest, GroupsByStringIntAndDateKeys) {
   EXPECT_EQ(rows("SELECT toStartOfMonth(day) AS m, uniq(name) FROM small GROUP BY m ORDER BY m"), (Rows{"2024-01-01|3", "2024-02-01|1"}));
 }
 
+// The short-string GROUP BY path packs keys of 0..15 bytes into 16 bytes: every length, and keys
+// that differ only past byte 8 or only in length, stay distinct groups.
+TEST_F(QueryTest, GroupsByStringKeysOfEveryShortLength) {
+  Rows expected;
+  for (int length = 0; length < 20; ++length) expected.push_back(std::to_string(length) + "|50");
+  EXPECT_EQ(rows("SELECT length(s) AS n, count() FROM (SELECT substring('abcdefghijklmnopqrstuvwxyz', 1, number % 20) AS s FROM numbers(1000)) "
+                 "GROUP BY s ORDER BY n"),
+            expected);
+  EXPECT_EQ(rows("SELECT s, count() FROM (SELECT arrayJoin(['abcdefgh1', 'abcdefgh2', 'abcdefgh', 'abcdefgh', '']) AS s) GROUP BY s ORDER BY s"),
+            (Rows{"|1", "abcdefgh|2", "abcdefgh1|1", "abcdefgh2|1"}));
+}
+
 TEST_F(QueryTest, ArithmeticAndFunctionTypes) {
   const QueryResult result = run(
       "SELECT count(), sum(score), sum(id), avg(score), min(name), max(day), uniq(name), sum(toFloat32(score)), "
