@@ -4,6 +4,8 @@
 #include <cstring>
 #include <strings.h>
 
+#include "types/escaping.h"
+
 namespace perch::server {
 
 namespace {
@@ -19,23 +21,6 @@ void appendCsvField(std::string_view value, bool quote, std::string& out) {
     out.push_back(c);
   }
   out.push_back('"');
-}
-
-// ClickHouse's TSV escaping (writeEscapedString): control characters, the backslash and the quote.
-void appendTsvField(std::string_view value, std::string& out) {
-  for (char c : value) {
-    switch (c) {
-      case '\t': out.append("\\t"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
-      case '\0': out.append("\\0"); break;
-      case '\'': out.append("\\'"); break;
-      case '\\': out.append("\\\\"); break;
-      default: out.push_back(c);
-    }
-  }
 }
 
 bool quotedInCsv(const DataType& type) {
@@ -172,7 +157,7 @@ std::string formatResult(OutputFormat format, const ResultView& result, const Re
       if (format == OutputFormat::kTsvWithNames) {
         for (size_t i = 0; i < result.names.size(); ++i) {
           if (i) out.push_back('\t');
-          appendTsvField(result.names[i], out);
+          appendEscaped(result.names[i], out);
         }
         out.push_back('\n');
       }
@@ -186,7 +171,7 @@ std::string formatResult(OutputFormat format, const ResultView& result, const Re
           value.clear();
           result.columns[i]->formatText(row, value);
           if (isNested(result.types[i])) out.append(value);  // escaped already, as ClickHouse writes them
-          else appendTsvField(value, out);
+          else appendEscaped(value, out);
         }
         out.push_back('\n');
       }

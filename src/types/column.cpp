@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "types/date_time.h"
+#include "types/escaping.h"
 
 namespace perch {
 
@@ -338,19 +339,7 @@ void formatNestedText(const Column& column, size_t row, std::string& out) {
   std::string value;
   column.formatText(row, value);
   out.push_back('\'');
-  for (char c : value) {
-    switch (c) {  // ClickHouse's quoted form (writeQuotedString)
-      case '\'': out.append("\\'"); break;
-      case '\\': out.append("\\\\"); break;
-      case '\t': out.append("\\t"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
-      case '\0': out.append("\\0"); break;
-      default: out.push_back(c);
-    }
-  }
+  appendEscaped(value, out);
   out.push_back('\'');
 }
 
