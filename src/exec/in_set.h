@@ -1,6 +1,7 @@
 // InSet: the right-hand side of `x IN (...)` — constant values or a subquery's column, converted
-// to one type — with a batch membership kernel. Tuples are looked up by their text form. NULL on the left is never in the set: IN gives 0
-// and NOT IN gives 1 (ClickHouse's transform_null_in = 0). Immutable after construction; shared by the kernels that use it.
+// to one type — with a batch membership kernel. Tuples are looked up by their text form. NULL on
+// the left is never in the set: IN gives 0 and NOT IN gives 1 (ClickHouse's transform_null_in = 0).
+// Immutable after construction; shared by the kernels that use it.
 #pragma once
 
 #include <string>
