@@ -426,7 +426,10 @@ class Quantile final : public AggregateFunctionHelper<Quantile<T>, std::vector<T
     std::nth_element(values.begin(), values.begin() + static_cast<ptrdiff_t>(lower), values.end());
     const double low = values[lower];
     const double high = lower + 1 < values.size() ? *std::min_element(values.begin() + static_cast<ptrdiff_t>(lower) + 1, values.end()) : low;
-    out.push_back(low + (position - static_cast<double>(lower)) * (high - low));
+    // ClickHouse's weighting, (1 - f) * low + f * high, which rounds differently from
+    // low + f * (high - low) in the last digit.
+    const double fraction = position - static_cast<double>(lower);
+    out.push_back((1 - fraction) * low + fraction * high);
   }
   void writeState(const std::vector<T>& state, StateWriter& out) const {
     out.writeVarUInt(state.size());
