@@ -55,7 +55,7 @@ decltype(auto) dispatchFixed(const DataType& type, Fn&& fn) {
     case TypeId::kInt8: return fn(int8_t{});
     case TypeId::kInt16: return fn(int16_t{});
     case TypeId::kInt32: return fn(int32_t{});
-    case TypeId::kInt64: return fn(int64_t{});
+    case TypeId::kInt64: case TypeId::kDateTime64: return fn(int64_t{});
     case TypeId::kUInt8: case TypeId::kBool: return fn(uint8_t{});
     case TypeId::kUInt16: case TypeId::kDate: return fn(uint16_t{});
     case TypeId::kUInt32: case TypeId::kDateTime: return fn(uint32_t{});

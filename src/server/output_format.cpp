@@ -54,8 +54,43 @@ void appendCsvValue(const Column& column, size_t row, std::string& out) {
   appendCsvField(value, quotedInCsv(column.type()), out);
 }
 
-void writeJson(const ResultView& result, const ResultStatistics& statistics, const FormatOptions& options,
-               std::string& out) {
+void appendJsonRow(const ResultView& result, size_t row, const FormatOptions& options, std::string& out) {
+  out.push_back('{');
+  for (size_t i = 0; i < result.columns.size(); ++i) {
+    if (i) out.push_back(',');
+    appendJsonString(result.names[i], out);
+    out.push_back(':');
+    result.columns[i]->formatJson(row, out, options);
+  }
+  out.push_back('}');
+}
+
+void appendCsvRow(const ResultView& result, size_t row, std::string& out) {
+  for (size_t i = 0; i < result.columns.size(); ++i) {
+    if (i) out.push_back(',');
+    appendCsvValue(*result.columns[i], row, out);
+  }
+  out.push_back('\n');
+}
+
+void appendTsvRow(const ResultView& result, size_t row, std::string& out) {
+  std::string value;
+  for (size_t i = 0; i < result.columns.size(); ++i) {
+    if (i) out.push_back('\t');
+    if (result.columns[i]->isNullAt(row)) {
+      out.append("\\N");
+      continue;
+    }
+    value.clear();
+    result.columns[i]->formatText(row, value);
+    if (isNested(result.types[i])) out.append(value);  // escaped already, as ClickHouse writes them
+    else appendEscaped(value, out);
+  }
+  out.push_back('\n');
+}
+
+void writeJson(const ResultView& result, const ResultView* totals, const ResultStatistics& statistics,
+               const FormatOptions& options, std::string& out) {
   out.append("{\"meta\":[");
   for (size_t i = 0; i < result.names.size(); ++i) {
     if (i) out.push_back(',');
@@ -67,16 +102,15 @@ void writeJson(const ResultView& result, const ResultStatistics& statistics, con
   }
   out.append("],\"data\":[");
   for (size_t row = 0; row < result.rows; ++row) {
-    out.append(row ? ",{" : "{");
-    for (size_t i = 0; i < result.columns.size(); ++i) {
-      if (i) out.push_back(',');
-      appendJsonString(result.names[i], out);
-      out.push_back(':');
-      result.columns[i]->formatJson(row, out, options);
-    }
-    out.push_back('}');
+    if (row) out.push_back(',');
+    appendJsonRow(result, row, options, out);
   }
-  out.append("],\"rows\":").append(std::to_string(result.rows));
+  out.push_back(']');
+  if (totals) {  // after "data", as ClickHouse's JSON format places it
+    out.append(",\"totals\":");
+    appendJsonRow(*totals, 0, options, out);
+  }
+  out.append(",\"rows\":").append(std::to_string(result.rows));
   if (statistics.rows_before_limit) {
     out.append(",\"rows_before_limit_at_least\":").append(std::to_string(*statistics.rows_before_limit));
   }
@@ -118,23 +152,18 @@ std::string contentType(OutputFormat format) {
 }
 
 std::string formatResult(OutputFormat format, const ResultView& result, const ResultStatistics& statistics,
-                         const FormatOptions& options) {
+                         const FormatOptions& options, const std::vector<ColumnPtr>& totals) {
+  const ResultView totals_view{result.names, result.types, totals, totals.empty() ? 0u : 1u};
+  const ResultView* totals_row = totals.empty() ? nullptr : &totals_view;
   std::string out;
-  std::string value;
   switch (format) {
     case OutputFormat::kJson:
-      writeJson(result, statistics, options, out);
+      writeJson(result, totals_row, statistics, options, out);
       break;
-    case OutputFormat::kNdjson:
+    case OutputFormat::kNdjson:  // no totals in JSONEachRow, as in ClickHouse
       for (size_t row = 0; row < result.rows; ++row) {
-        out.push_back('{');
-        for (size_t i = 0; i < result.columns.size(); ++i) {
-          if (i) out.push_back(',');
-          appendJsonString(result.names[i], out);
-          out.push_back(':');
-          result.columns[i]->formatJson(row, out, options);
-        }
-        out.append("}\n");
+        appendJsonRow(result, row, options, out);
+        out.push_back('\n');
       }
       break;
     case OutputFormat::kCsv:
@@ -144,12 +173,10 @@ std::string formatResult(OutputFormat format, const ResultView& result, const Re
         appendCsvField(result.names[i], true, out);
       }
       out.push_back('\n');
-      for (size_t row = 0; row < result.rows; ++row) {
-        for (size_t i = 0; i < result.columns.size(); ++i) {
-          if (i) out.push_back(',');
-          appendCsvValue(*result.columns[i], row, out);
-        }
+      for (size_t row = 0; row < result.rows; ++row) appendCsvRow(result, row, out);
+      if (totals_row) {  // an empty line, then the totals row, as ClickHouse writes them
         out.push_back('\n');
+        appendCsvRow(*totals_row, 0, out);
       }
       break;
     case OutputFormat::kTsv:
@@ -161,19 +188,10 @@ std::string formatResult(OutputFormat format, const ResultView& result, const Re
         }
         out.push_back('\n');
       }
-      for (size_t row = 0; row < result.rows; ++row) {
-        for (size_t i = 0; i < result.columns.size(); ++i) {
-          if (i) out.push_back('\t');
-          if (result.columns[i]->isNullAt(row)) {
-            out.append("\\N");
-            continue;
-          }
-          value.clear();
-          result.columns[i]->formatText(row, value);
-          if (isNested(result.types[i])) out.append(value);  // escaped already, as ClickHouse writes them
-          else appendEscaped(value, out);
-        }
+      for (size_t row = 0; row < result.rows; ++row) appendTsvRow(result, row, out);
+      if (totals_row) {
         out.push_back('\n');
+        appendTsvRow(*totals_row, 0, out);
       }
       break;
   }

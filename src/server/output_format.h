@@ -32,7 +32,10 @@ struct ResultStatistics {
   std::optional<uint64_t> rows_before_limit;
 };
 
+/// `totals`: the row of GROUP BY ... WITH TOTALS (one 1-row column per result column), or empty. JSON
+/// shows it as a "totals" object after "data"; CSV/TSV as an empty line and then the row; NDJSON
+/// leaves it out — all as ClickHouse.
 std::string formatResult(OutputFormat format, const ResultView& result, const ResultStatistics& statistics,
-                         const FormatOptions& options);
+                         const FormatOptions& options, const std::vector<ColumnPtr>& totals = {});
 
 }  // namespace perch::server

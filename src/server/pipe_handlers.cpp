@@ -30,7 +30,7 @@ HttpResponse resultResponse(const QueryResult& result, OutputFormat format, cons
   HttpResponse response;
   response.content_type = contentType(format);
   response.body = formatResult(format, ResultView{result.names, result.types, result.columns, result.rows}, statistics,
-                               format_options);
+                               format_options, result.totals);
   return response;
 }
 

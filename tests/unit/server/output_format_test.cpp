@@ -62,6 +62,29 @@ TEST(OutputFormatTest, NullsAreBareInCsvAndTsvAndNullInsideArrays) {
   EXPECT_EQ(formatResult(OutputFormat::kTsv, ResultView{names, types, columns, 1}, {}, {}), "\\N\t['it\\'s',NULL]\n");
 }
 
+TEST(OutputFormatTest, TotalsFollowTheDataAsInClickHouse) {
+  std::vector<std::string> names = {"k", "c"};
+  std::vector<DataType> types = {DataType(TypeId::kString), DataType(TypeId::kUInt64)};
+  auto keys = std::make_shared<ColumnString>();
+  keys->push("a");
+  keys->push("b");
+  auto counts = std::make_shared<ColumnVector<uint64_t>>(types[1], std::vector<uint64_t>{2, 3});
+  auto total_key = std::make_shared<ColumnString>();
+  total_key->push("");
+  auto total_count = std::make_shared<ColumnVector<uint64_t>>(types[1], std::vector<uint64_t>{5});
+  std::vector<ColumnPtr> columns = {keys, counts};
+  std::vector<ColumnPtr> totals = {total_key, total_count};
+  const ResultView view{names, types, columns, 2};
+  const std::string json = formatResult(OutputFormat::kJson, view, {}, {}, totals);
+  EXPECT_NE(json.find("\"data\":[{\"k\":\"a\",\"c\":2},{\"k\":\"b\",\"c\":3}],\"totals\":{\"k\":\"\",\"c\":5},\"rows\":2"),
+            std::string::npos)
+      << json;
+  EXPECT_EQ(formatResult(OutputFormat::kCsvWithNames, view, {}, {}, totals), "\"k\",\"c\"\n\"a\",2\n\"b\",3\n\n\"\",5\n");
+  EXPECT_EQ(formatResult(OutputFormat::kTsv, view, {}, {}, totals), "a\t2\nb\t3\n\n\t5\n");
+  EXPECT_EQ(formatResult(OutputFormat::kNdjson, view, {}, {}, totals), "{\"k\":\"a\",\"c\":2}\n{\"k\":\"b\",\"c\":3}\n");
+  EXPECT_EQ(formatResult(OutputFormat::kJson, view, {}, {}).find("totals"), std::string::npos);
+}
+
 TEST(HttpTypesTest, QueryStringsDecodeAndKeepRepeatedKeys) {
   const KeyValues query = parseQueryString("a=1&a=2&b=x%20y+z&c&bad=%zz&e=%27");
   ASSERT_EQ(query.size(), 6u);

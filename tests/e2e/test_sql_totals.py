@@ -1,0 +1,26 @@
+"""GROUP BY ... WITH TOTALS over HTTP: the totals row after "data" in JSON, after an empty line in
+CSV/TSV, absent from NDJSON — the shapes ClickHouse's formats give it."""
+import requests
+
+
+def sql(server, query, **params):
+    return requests.get(server.url + "/v0/sql", params={"q": query, **params}, headers=server.admin())
+
+
+def test_totals_row_in_json_csv_and_tsv(loaded):
+    query = "SELECT event_type, count() AS c FROM app_events GROUP BY event_type WITH TOTALS ORDER BY event_type"
+    response = sql(loaded, query + " FORMAT JSON")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    counts = {row["event_type"]: int(row["c"]) for row in body["data"]}
+    assert len(counts) >= 2 and sum(counts.values()) == 20000
+    assert body["totals"] == {"event_type": "", "c": body["totals"]["c"]}
+    assert int(body["totals"]["c"]) == sum(counts.values())
+    assert body["rows"] == len(counts)
+
+    csv = sql(loaded, query + " FORMAT CSV").text
+    assert csv.endswith('\n\n"",%d\n' % sum(counts.values())), csv
+    tsv = sql(loaded, query + " FORMAT TSV").text.split("\n")
+    assert tsv[len(counts)] == "" and tsv[len(counts) + 1] == "\t%d" % sum(counts.values())
+    ndjson = sql(loaded, query + " FORMAT JSONEachRow").text
+    assert ndjson.count("\n") == len(counts) and '"event_type":""' not in ndjson
