@@ -3,8 +3,7 @@
 // serialization (format: aggregate_state.h), and the name lookup used by the binder; names with a
 // combinator suffix (-If, -State, -Merge, ...) go to aggregate_combinators.cpp.
 //
-// uniq is exact here (a hash set of 64-bit values; strings by a 64-bit hash), where ClickHouse's
-// is an approximate HyperLogLog-like sketch: results agree exactly on small cardinalities only.
+// uniq and uniqExact live in uniq.cpp (ClickHouse 18.16's results, see uniq.h).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -18,6 +17,7 @@
 #include "exec/hash_table.h"
 #include "exec/kernel_loops.h"
 #include "exec/type_rules.h"
+#include "exec/uniq.h"
 
 namespace perch {
 
@@ -324,66 +324,7 @@ class ArgMinMax final : public AggregateFunctionHelper<ArgMinMax<V, kMax>, ArgSt
   }
 };
 
-// ---- uniq ---------------------------------------------------------------------------------
-
-// Per-row 64-bit identities of the argument tuple: the value itself for one fixed-width argument,
-// hashes otherwise.
-std::vector<uint64_t> rowIdentities(std::span<const ColumnPtr> args, size_t rows) {
-  std::vector<uint64_t> out(rows, 0);
-  for (size_t a = 0; a < args.size(); ++a) {
-    const Column& column = *args[a];
-    const bool single = args.size() == 1;
-    if (column.type().isStringLike()) {
-      const auto& strings = asString(column);
-      for (size_t i = 0; i < rows; ++i) {
-        const std::string_view value = strings.at(i);
-        const uint64_t h = hashBytes(value.data(), value.size());
-        out[i] = single ? h : hashInt(out[i] * 31 + h);
-      }
-    } else {
-      dispatchFixed(column.type(), [&](auto tag) {
-        using T = decltype(tag);
-        const T* data = asVector<T>(column).data().data();
-        for (size_t i = 0; i < rows; ++i) {
-          uint64_t bits = 0;
-          T value = data[i];
-          if constexpr (std::is_floating_point_v<T>) {
-            if (value == 0) value = 0;  // uniq counts -0.0 and 0.0 as one value, as ClickHouse does
-          }
-          std::memcpy(&bits, &value, sizeof(T));
-          out[i] = single ? bits : hashInt(out[i] * 31 + hashInt(bits));
-        }
-        return 0;
-      });
-    }
-  }
-  return out;
-}
-
-class Uniq final : public AggregateFunctionHelper<Uniq, FlatHashSet64> {
- public:
-  Uniq() : AggregateFunctionHelper(DataType(TypeId::kUInt64)) {}
-  // The identities live in a thread-local buffer for the duration of one batch.
-  const uint64_t* prepare(std::span<const ColumnPtr> args) const {
-    thread_local std::vector<uint64_t> buffer;
-    buffer = rowIdentities(args, args.empty() ? 0 : args[0]->size());
-    return buffer.data();
-  }
-  void add(FlatHashSet64& state, const uint64_t* identities, size_t row) const { state.insert(identities[row]); }
-  void mergeStates(FlatHashSet64& state, const FlatHashSet64& other) const {
-    other.forEach([&](uint64_t value) { state.insert(value); });
-  }
-  void insertState(const FlatHashSet64& state, Column& to) const {
-    static_cast<ColumnVector<uint64_t>&>(to).data().push_back(state.size());
-  }
-  void writeState(const FlatHashSet64& state, StateWriter& out) const {
-    out.writeVarUInt(state.size());
-    state.forEach([&](uint64_t value) { out.writePod(value); });
-  }
-  void readState(FlatHashSet64& state, StateReader& in) const {
-    for (uint64_t n = in.readCount(sizeof(uint64_t)); n > 0; --n) state.insert(in.readPod<uint64_t>());
-  }
-};
+// ---- uniq: exec/uniq.cpp ------------------------------------------------------------------
 
 // ---- quantiles ----------------------------------------------------------------------------
 
@@ -670,11 +611,15 @@ const std::unordered_map<std::string, AggregateDefinition>& definitions() {
     t["anyLast"] = {[](std::span<const DataType> types, auto) { return makePick<Pick::kAnyLast>("anyLast", types[0]); }};
     t["argMin"] = {[](std::span<const DataType> types, auto) { return makeArg<false>("argMin", types); }, true, 2, 2};
     t["argMax"] = {[](std::span<const DataType> types, auto) { return makeArg<true>("argMax", types); }, true, 2, 2};
-    t["uniq"] = {[](auto, auto) -> AggregateFunctionPtr { return std::make_shared<Uniq>(); }, false, 1, 64};
-    t["uniqExact"] = t["uniq"];
-    t["uniqCombined"] = t["uniq"];
-    t["uniqHLL12"] = t["uniq"];
-    t["count_distinct"] = t["uniq"];
+    auto uniq = [](const char* name, UniqKind kind) {
+      return AggregateDefinition{[name, kind](std::span<const DataType> types, auto) { return createUniq(name, kind, types); }, false, 1, 64};
+    };
+    t["uniq"] = uniq("uniq", UniqKind::kApproximate);
+    t["uniqExact"] = uniq("uniqExact", UniqKind::kExact);
+    // Exact where ClickHouse's HyperLogLog estimates (uniq.h).
+    t["uniqCombined"] = uniq("uniqCombined", UniqKind::kExact);
+    t["uniqHLL12"] = uniq("uniqHLL12", UniqKind::kExact);
+    t["count_distinct"] = uniq("uniqExact", UniqKind::kExact);
     auto quantile = [](bool exact, bool median) {
       return AggregateDefinition{[exact, median](std::span<const DataType> types, std::span<const ColumnPtr> parameters) -> AggregateFunctionPtr {
         const DataType& type = types[0];

@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "exec/cast.h"
 #include "exec/function_registry.h"
+#include "exec/hash_functions.h"
 #include "exec/kernel_loops.h"
 
 namespace perch {
@@ -244,6 +245,9 @@ FunctionDefinition intHash64Function() {
 }
 
 }  // namespace
+
+uint64_t clickhouseCityHash64(const char* data, size_t size) { return city::cityHash64(data, size); }
+uint64_t clickhouseHash128to64(uint64_t low, uint64_t high) { return city::hash128to64(low, high); }
 
 void registerHashFunctions(FunctionRegistry& registry) {
   registry.add("cityHash64", cityHash64());

@@ -171,7 +171,7 @@ TEST(AggregateState, CorruptBytesAreRefusedWithAClearError) {
   expectCorrupt({"count", {}, {}}, version + std::string(11, '\xff'), "does not fit 64 bits");
   expectCorrupt({"max", {int64s({1})}, {}}, version + "\x07" + "12345678", "neither 0 nor 1");
   // A count of values far larger than the bytes that follow: refused before allocating.
-  expectCorrupt({"uniq", {int64s({1})}, {}}, version + std::string("\xff\xff\xff\xff\xff\xff\xff\x7f", 8) + "abc",
+  expectCorrupt({"uniqExact", {int64s({1})}, {}}, version + std::string("\xff\xff\xff\xff\xff\xff\xff\x7f", 8) + "abc",
                 "element count exceeds");
   expectCorrupt({"groupArray", {strings({"a"})}, {}}, version + "\x01" + "\x05" + "ab", "ends too early");
   expectCorrupt({"quantile", {float64s({1})}, {}}, version + "\x03" + std::string(16, '\0'), "element count exceeds");
