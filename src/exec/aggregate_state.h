@@ -4,10 +4,11 @@
 // Format (one value): a format-version byte (kStateFormatVersion), then the function's state as
 // its `serialize` writes it, and nothing after it. Building blocks, all little-endian:
 //   VarUInt   LEB128, at most 10 bytes (counts, lengths, count()'s state);
-//   Pod<T>    sizeof(T) raw bytes (sums, numeric values, 64-bit uniq identities);
+//   Pod<T>    sizeof(T) raw bytes (sums, numeric values, uniq's 32-bit hashes);
 //   Bool      one byte, 0 or 1;
 //   Bytes     VarUInt length, then that many bytes (strings).
-// A state is as small as its content: count() is 1-2 bytes, sum 8, uniq 8 per distinct value.
+// A state is as small as its content: count() is 1-2 bytes, sum 8, uniq 4 per kept hash (at most
+// 65,536: UniquesHashSet::write in uniq.h), uniqExact 8 per distinct value.
 //
 // The format is Perch's own: it is NOT byte-compatible with ClickHouse's states (a state written
 // by ClickHouse cannot be read here, nor the other way round). Reading is bounds-checked: a

@@ -176,8 +176,9 @@ namespace {
 // ---- per-row hashing ----------------------------------------------------------------------
 
 
-// A UUID's 16 bytes as ClickHouse holds them in memory: the UInt128 of its 32 hex digits, low
-// half first (so the byte order is that of the text reversed). Perch keeps UUIDs as canonical text.
+// A UUID's 16 bytes as ClickHouse 18.16 holds them in memory: two little-endian UInt64, the first
+// the number the first 16 hex digits spell, the second the last 16 (each half's bytes reversed).
+// Perch keeps UUIDs as canonical text.
 void uuidBytes(std::string_view text, uint8_t out[16]) {
   uint8_t parsed[16] = {};
   size_t digit = 0;
@@ -190,7 +191,10 @@ void uuidBytes(std::string_view text, uint8_t out[16]) {
     if (digit < 32) parsed[digit / 2] = static_cast<uint8_t>(parsed[digit / 2] << 4 | value);
     ++digit;
   }
-  for (int i = 0; i < 16; ++i) out[i] = parsed[15 - i];
+  for (int i = 0; i < 8; ++i) {
+    out[i] = parsed[7 - i];
+    out[8 + i] = parsed[15 - i];
+  }
 }
 
 // ClickHouse's IColumn::updateHashWithValue for the value at `row`.
@@ -258,6 +262,17 @@ void forEachRawValue(const Column& column, size_t rows, Fn&& fn) {
       const std::string_view value = strings.at(i);
       fn(i, value.data(), value.size());
     }
+  } else if (type.id() == TypeId::kArray) {  // of numbers (contiguous())
+    const auto& array = static_cast<const ColumnArray&>(column);
+    dispatchFixed(type.nested(), [&](auto tag) {
+      using T = decltype(tag);
+      const T* data = asVector<T>(array.elements()).data().data();
+      for (size_t i = 0; i < rows; ++i) {
+        const uint64_t begin = i == 0 ? 0 : array.offsets()[i - 1];
+        fn(i, reinterpret_cast<const char*>(data + begin), (array.offsets()[i] - begin) * sizeof(T));
+      }
+      return 0;
+    });
   } else if (type.id() == TypeId::kNothing) {
     const char zero = 0;
     for (size_t i = 0; i < rows; ++i) fn(i, &zero, 1);
@@ -274,8 +289,12 @@ void forEachRawValue(const Column& column, size_t rows, Fn&& fn) {
 // By name: Decimal support lands in the types module separately from this file.
 bool isDecimal(const DataType& type) { return type.name().starts_with("Decimal"); }
 
+// ClickHouse's isValueUnambiguouslyRepresentedInContiguousMemoryRegion: values hashed by their raw
+// bytes (getDataAt). An array qualifies when its elements are numbers: its bytes are those of its
+// elements, one after the other (the length is not hashed).
 bool contiguous(const DataType& type) {
-  return type.id() != TypeId::kNullable && type.id() != TypeId::kArray && type.id() != TypeId::kTuple;
+  if (type.id() == TypeId::kArray) return type.nested().fixedWidth() != 0 && type.nested().id() != TypeId::kNothing;
+  return type.id() != TypeId::kNullable && type.id() != TypeId::kTuple;
 }
 
 // How the rows of one argument list become 64-bit hashes (see uniq.h).
@@ -300,7 +319,7 @@ class UniqHasher {
       if (type.id() == TypeId::kUUID) mode_ = Mode::kUuid;
       else if (type.isStringLike()) mode_ = Mode::kString;
       else if (isDecimal(type)) mode_ = Mode::kChain;  // ClickHouse 18.16 hashes Decimal as a variadic argument
-      else if (type.id() == TypeId::kArray) mode_ = Mode::kSip;
+      else if (type.id() == TypeId::kArray) mode_ = contiguous(type) ? Mode::kChain : Mode::kSip;
       else mode_ = Mode::kNumber;
       return;
     }

@@ -15,10 +15,10 @@
 //     NaNs with different bits, are different values);
 //   one String: CityHash64 (1.0.2) of the bytes, then intHash64; UUID: SipHash-2-4 of its 16
 //     bytes in ClickHouse's memory order, then intHash64;
-//   several arguments, a Tuple, a Decimal: CityHash64 of each value's raw bytes, chained with
-//     Hash128to64 (no intHash64 after it);
-//   an Array, or a Tuple/argument list holding a Nullable, Array or Tuple (ClickHouse: "not
-//     contiguous in memory"): ClickHouse's 128-bit SipHash of the values (updateHashWithValue).
+//   several arguments, a Tuple, a Decimal, an Array of numbers: CityHash64 of each value's raw
+//     bytes (an array's: its elements' bytes), chained with Hash128to64 (no intHash64 after it);
+//   anything holding an Array of non-numbers, a Nullable or a Tuple (ClickHouse: "not contiguous
+//     in memory"): ClickHouse's 128-bit SipHash of the values (updateHashWithValue).
 // Of each 64-bit result the low 32 bits go into the set.
 //
 // uniqExact is exact (a set of 64-bit identities: the value itself for one fixed-width argument,
