@@ -185,6 +185,10 @@ PERCH_QUERY_BENCH_PUSHDOWN(JoinSmallDimensionLastWeek,
                   "SELECT plan, count() FROM app_events ALL INNER JOIN (SELECT 'org_1' AS organization_id, 'pro' AS plan UNION ALL "
                   "SELECT 'org_2', 'free') AS p USING (organization_id) WHERE timestamp >= toDateTime('2024-03-25 00:00:00') "
                   "GROUP BY plan ORDER BY plan");
+// query_bench's tenant_uniq_users: uniq over a high-cardinality String behind a tenant filter
+// (ClickHouse's UniquesHashSet of 32-bit hashes); uniqExact (a set of 64-bit hashes) for comparison.
+PERCH_QUERY_BENCH(TenantUniqUsers, "SELECT uniq(user_id) FROM app_events WHERE organization_id = 'org_1'");
+PERCH_QUERY_BENCH(TenantUniqExactUsers, "SELECT uniqExact(user_id) FROM app_events WHERE organization_id = 'org_1'");
 
 }  // namespace
 }  // namespace perch
