@@ -17,6 +17,7 @@
 #include "exec/hash_table.h"
 #include "exec/kernel_loops.h"
 #include "exec/type_rules.h"
+#include "exec/memory_tracker.h"
 #include "exec/uniq.h"
 
 namespace perch {
@@ -328,28 +329,29 @@ class ArgMinMax final : public AggregateFunctionHelper<ArgMinMax<V, kMax>, ArgSt
 
 // ---- quantiles ----------------------------------------------------------------------------
 
+// (The value vectors of quantile and groupArray states charge the query's memory tracker.)
 // quantileExact keeps the argument's type and exact values (ClickHouse's QuantileExact; an empty
 // set gives 0, or NaN for floats); quantile/median interpolate in Float64 (an empty set gives NaN).
 template <typename T>
-class Quantile final : public AggregateFunctionHelper<Quantile<T>, std::vector<T>> {
-  using Base = AggregateFunctionHelper<Quantile<T>, std::vector<T>>;
+class Quantile final : public AggregateFunctionHelper<Quantile<T>, TrackedVector<T>> {
+  using Base = AggregateFunctionHelper<Quantile<T>, TrackedVector<T>>;
 
  public:
   Quantile(DataType argument, double level, bool exact)
       : Base(exact ? std::move(argument) : DataType(TypeId::kFloat64)), level_(level), exact_(exact) {}
   const T* prepare(std::span<const ColumnPtr> args) const { return asVector<T>(*args[0]).data().data(); }
-  void add(std::vector<T>& state, const T* data, size_t row) const { state.push_back(data[row]); }
-  void mergeStates(std::vector<T>& state, const std::vector<T>& other) const {
+  void add(TrackedVector<T>& state, const T* data, size_t row) const { state.push_back(data[row]); }
+  void mergeStates(TrackedVector<T>& state, const TrackedVector<T>& other) const {
     state.insert(state.end(), other.begin(), other.end());
   }
-  void insertState(const std::vector<T>& state, Column& to) const {
+  void insertState(const TrackedVector<T>& state, Column& to) const {
     if (exact_) {
       auto& out = static_cast<ColumnVector<T>&>(to).data();
       if (state.empty()) {
         out.push_back(std::is_floating_point_v<T> ? static_cast<T>(NAN) : T{});
         return;
       }
-      std::vector<T> values = state;
+      TrackedVector<T> values(state.begin(), state.end());
       const size_t index = level_ < 1 ? static_cast<size_t>(level_ * static_cast<double>(values.size())) : values.size() - 1;
       std::nth_element(values.begin(), values.begin() + static_cast<ptrdiff_t>(index), values.end());
       out.push_back(values[index]);
@@ -372,11 +374,11 @@ class Quantile final : public AggregateFunctionHelper<Quantile<T>, std::vector<T
     const double fraction = position - static_cast<double>(lower);
     out.push_back((1 - fraction) * low + fraction * high);
   }
-  void writeState(const std::vector<T>& state, StateWriter& out) const {
+  void writeState(const TrackedVector<T>& state, StateWriter& out) const {
     out.writeVarUInt(state.size());
     out.writeRaw(state.data(), state.size() * sizeof(T));
   }
-  void readState(std::vector<T>& state, StateReader& in) const {
+  void readState(TrackedVector<T>& state, StateReader& in) const {
     state.resize(in.readCount(sizeof(T)));
     in.readRaw(state.data(), state.size() * sizeof(T));
   }
@@ -388,28 +390,28 @@ class Quantile final : public AggregateFunctionHelper<Quantile<T>, std::vector<T
 
 // ---- groupArray ---------------------------------------------------------------------------
 
-class GroupArray final : public AggregateFunctionHelper<GroupArray, std::vector<StoredValue>> {
+class GroupArray final : public AggregateFunctionHelper<GroupArray, TrackedVector<StoredValue>> {
  public:
   explicit GroupArray(DataType element) : AggregateFunctionHelper(DataType::array(element)) {}
   ValueReader prepare(std::span<const ColumnPtr> args) const { return ValueReader::of(*args[0]); }
-  void add(std::vector<StoredValue>& state, const ValueReader& reader, size_t row) const {
+  void add(TrackedVector<StoredValue>& state, const ValueReader& reader, size_t row) const {
     state.emplace_back();
     reader.read(row, state.back());
   }
-  void mergeStates(std::vector<StoredValue>& state, const std::vector<StoredValue>& other) const {
+  void mergeStates(TrackedVector<StoredValue>& state, const TrackedVector<StoredValue>& other) const {
     state.insert(state.end(), other.begin(), other.end());
   }
-  void insertState(const std::vector<StoredValue>& state, Column& to) const {
+  void insertState(const TrackedVector<StoredValue>& state, Column& to) const {
     auto& array = static_cast<ColumnArray&>(to);
     for (const auto& value : state) insertStored(value, array.elements());
     array.finishRow();
   }
-  void writeState(const std::vector<StoredValue>& state, StateWriter& out) const {
+  void writeState(const TrackedVector<StoredValue>& state, StateWriter& out) const {
     const StoredCodec codec = StoredCodec::of(resultType().nested());
     out.writeVarUInt(state.size());
     for (const auto& value : state) codec.write(value, out);
   }
-  void readState(std::vector<StoredValue>& state, StateReader& in) const {
+  void readState(TrackedVector<StoredValue>& state, StateReader& in) const {
     const StoredCodec codec = StoredCodec::of(resultType().nested());
     state.resize(in.readCount(codec.minBytes()));
     for (auto& value : state) codec.read(value, in);

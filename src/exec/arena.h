@@ -1,12 +1,15 @@
 // Arena: bump allocator for per-query memory that dies all at once (aggregate states, group keys).
 // Chunks double in size; nothing is freed before the arena. Not thread-safe: one per operator
-// (or per thread when aggregation goes parallel).
+// (or per thread when aggregation goes parallel). Chunks are charged to the current query's memory
+// tracker (memory_tracker.h) before they are allocated.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
+
+#include "exec/memory_tracker.h"
 
 namespace perch {
 
@@ -39,6 +42,7 @@ class Arena {
   void grow(size_t at_least) {
     size_t size = next_chunk_;
     while (size < at_least) size *= 2;
+    charge_.add(size, "arena chunk");
     chunks_.push_back(std::make_unique<char[]>(size));
     position_ = chunks_.back().get();
     end_ = position_ + size;
@@ -46,6 +50,7 @@ class Arena {
     next_chunk_ = std::min<size_t>(size * 2, 64 * 1024 * 1024);
   }
 
+  MemoryCharge charge_;  // declared first: released after the chunks are freed
   std::vector<std::unique_ptr<char[]>> chunks_;
   char* position_ = nullptr;
   char* end_ = nullptr;

@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "exec/datum.h"
 #include "exec/kernel_loops.h"
+#include "exec/memory_tracker.h"
 #include "types/date_time.h"
 
 namespace perch {
@@ -158,7 +159,7 @@ class FillWriter {
       }
       advance(filling, next_row, insert_first);
       for (size_t c = 0; c < columns_.size(); ++c) columns_[c]->appendRange(*input_.columns[c], row, 1);
-      ++rows_;
+      if (++rows_ % 65536 == 0) checkpoint();
     }
     // After the last row: up to TO.
     const bool insert_first = next_row < filling;
@@ -177,6 +178,14 @@ class FillWriter {
   FillValue valueAt(size_t row, size_t i) const { return fillValueAt(*input_.columns[fills_[i].column], row); }
 
   void advance(FillingRow& filling, const FillingRow& next_row, bool insert_first) {
+  /// Every 65536 output rows: the deadline, and the output so far charged to the memory tracker.
+  void checkpoint() {
+    context_.checkDeadline();
+    size_t bytes = 0;
+    for (const auto& column : columns_) bytes += column->byteSize();
+    charge_.set(bytes, "WITH FILL rows");
+  }
+
     if (insert_first && filling < next_row) insert(filling);
     while (filling.next(next_row)) insert(filling);
   }
@@ -185,7 +194,7 @@ class FillWriter {
     if (++rows_ > Fill::kMaxRows) {
       throwBadRequest("WITH FILL would produce more than " + std::to_string(Fill::kMaxRows) + " rows; narrow FROM/TO or use a larger STEP");
     }
-    if (rows_ % 65536 == 0) context_.checkDeadline();
+    if (rows_ % 65536 == 0) checkpoint();
     for (size_t c = 0; c < columns_.size(); ++c) {
       auto fill = std::find_if(fills_.begin(), fills_.end(), [&](const FillColumn& column) { return column.column == c; });
       if (fill != fills_.end()) {
@@ -203,6 +212,7 @@ class FillWriter {
   const std::vector<FillColumn>& fills_;
   ExecContext& context_;
   std::vector<MutableColumnPtr> columns_;
+  MemoryCharge charge_;  // declared before columns_: released after they are freed
   size_t rows_ = 0;
   size_t group_begin_ = 0;
 };
@@ -240,7 +250,9 @@ FillValue fillValueAt(const Column& column, size_t row) {
 std::optional<Batch> Fill::next() {
   if (done_) return std::nullopt;
   done_ = true;
-  const Batch input = drain(*input_, types_);
+  const Batch input = drain(*input_, types_, "WITH FILL input");
+  MemoryCharge input_charge;
+  input_charge.add(batchBytes(input), "WITH FILL input");
   FillWriter writer(input, types_, prefix_, fills_, context_);
   size_t begin = 0;
   for (size_t row = 1; row <= input.rows; ++row) {

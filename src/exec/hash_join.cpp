@@ -11,6 +11,8 @@ namespace perch {
 namespace {
 
 constexpr size_t kCrossBatchRows = 8192;
+// Charged per long (> 15 bytes) key entry beyond its bytes: the std::string and the hash node.
+constexpr size_t kLongKeyOverhead = 64;
 
 /// A batch of `types` holding `source` plus one default row at the end (for unmatched rows).
 Batch withDefaultRow(const Batch& source, const std::vector<DataType>& types) {
@@ -125,8 +127,11 @@ uint32_t HashJoin::lookup(std::string_view key, bool insert) {
 
 void HashJoin::build() {
   built_ = true;
-  const Batch right = drain(*right_, spec_.right_types);
+  const Batch right = drain(*right_, spec_.right_types, "hash join build side");
+  const size_t right_bytes = batchBytes(right);
+  build_charge_.add(2 * right_bytes, "hash join build side");  // the drained rows and their copy with a default row
   right_rows_ = right.rows;
+  right_row_bytes_ = right.rows ? right_bytes / right.rows : 0;
   right_batch_ = withDefaultRow(right, spec_.right_types);
   if (spec_.mode == JoinMode::kRight || spec_.mode == JoinMode::kFull) {
     right_matched_.assign(right_rows_, 0);
@@ -134,9 +139,24 @@ void HashJoin::build() {
   }
   if (spec_.mode == JoinMode::kCross) return;
   const EncodedKeys keys = encodeKeys(spec_.right_keys, right);
+  MemoryCharge keys_charge;
+  keys_charge.add(keys.bytes.size() + right.rows * (sizeof(uint32_t) + 1), "hash join keys");
+  // The match lists and long keys, charged every 64Ki rows and at the end (the packed index
+  // charges itself).
+  size_t long_key_bytes = 0;
+  auto chargeIndex = [&](size_t rows_indexed) {
+    build_charge_.set(2 * right_bytes + matches_.size() * sizeof(std::vector<uint32_t>) + rows_indexed * sizeof(uint32_t) + long_key_bytes,
+                      "hash join index");
+  };
   for (size_t i = 0; i < right.rows; ++i) {
-    if (keys.valid[i]) matches_[lookup(keys.row(i), true)].push_back(static_cast<uint32_t>(i));
+    if (!keys.valid[i]) continue;
+    const std::string_view key = keys.row(i);
+    if (key.size() > 15) long_key_bytes += key.size() + kLongKeyOverhead;  // overcounts repeated keys
+    matches_[lookup(key, true)].push_back(static_cast<uint32_t>(i));
+    if ((i & 0xFFFF) == 0xFFFF) chargeIndex(i + 1);
   }
+  chargeIndex(right.rows);
+  build_charge_.subtract(right_bytes);  // `right` itself is freed on return
   context_.checkDeadline();
 }
 
@@ -203,7 +223,16 @@ std::optional<Batch> HashJoin::next() {
     right_rows.reserve(left->rows);
     const bool keep_unmatched = (spec_.mode == JoinMode::kLeft || spec_.mode == JoinMode::kFull) && spec_.match != JoinMatch::kSemi;
     const uint32_t default_row = static_cast<uint32_t>(right_rows_);
+    // The row pairs and the output they gather, charged each time the pairs pass a multiple of
+    // 64Ki (an ALL join may emit many rows per left row).
+    MemoryCharge output_charge;
+    const size_t pair_bytes = 2 * sizeof(uint32_t) + right_row_bytes_ + (left->rows ? batchBytes(*left) / left->rows : 0);
+    size_t charge_at = 65536;
     for (size_t i = 0; i < left->rows; ++i) {
+      if (left_rows.size() >= charge_at) {
+        output_charge.set(left_rows.size() * pair_bytes, "hash join output");
+        charge_at = left_rows.size() + 65536;
+      }
       const std::vector<uint32_t>* matches = nullptr;
       if (keys.valid[i]) {
         const uint32_t entry = lookup(keys.row(i), false);

@@ -10,6 +10,10 @@
 //
 // Keys are compared after conversion to a common type (chosen by the planner); rows are hashed on an
 // encoded form of all key values. One operator per query plan; driven by one thread.
+//
+// Memory: the build side (its rows, key index and match lists) is charged to the query's memory
+// tracker for the operator's life; each output batch's row pairs are charged while it is made, so
+// a join that multiplies rows fails with the memory limit instead of exhausting the machine.
 #pragma once
 
 #include <string>
@@ -18,6 +22,7 @@
 
 #include "exec/expression.h"
 #include "exec/hash_table.h"
+#include "exec/memory_tracker.h"
 #include "exec/operator.h"
 
 namespace perch {
@@ -65,6 +70,8 @@ class HashJoin final : public Operator {
   bool built_ = false;
   bool left_done_ = false;
   bool right_emitted_ = false;
+  MemoryCharge build_charge_;        // declared before what it covers: released after it is freed
+  size_t right_row_bytes_ = 0;       // average bytes of a right row (output estimates)
   Batch right_batch_;                // all right rows plus one row of defaults at index right_rows_
   size_t right_rows_ = 0;
   // Keys of up to 15 bytes (nearly all: ids, codes, numbers) are packed with their length into

@@ -1,13 +1,17 @@
 // Open-addressing hash tables for the aggregation and set hot paths: linear probing over a
 // power-of-two array, grown at 50% load. FlatHashMap maps a key to a uint32 group number;
 // keys are trivially copyable (integers, packed 128-bit keys, or StringKey pointing into an
-// arena). Not thread-safe; one table per operator (per thread later).
+// arena). Not thread-safe; one table per operator (per thread later). Slot arrays are charged to the
+// current query's memory tracker (memory_tracker.h) before they are allocated, the old and the new
+// array both while a table grows.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 #include <string_view>
 #include <vector>
+
+#include "exec/memory_tracker.h"
 
 namespace perch {
 
@@ -104,21 +108,29 @@ class FlatHashMap {
   };
 
   void resize(size_t capacity) {
+    charge_.set(capacity * sizeof(Slot), "hash table");
     slots_.assign(capacity, Slot{});
     mask_ = capacity - 1;
   }
 
   void grow() {
-    std::vector<Slot> old = std::move(slots_);
-    resize(old.size() * 2);
-    for (const Slot& slot : old) {
-      if (slot.value == kEmpty) continue;
-      size_t index = hashKey(slot.key) & mask_;
-      while (slots_[index].value != kEmpty) index = (index + 1) & mask_;
-      slots_[index] = slot;
+    const size_t old_bytes = slots_.size() * sizeof(Slot);
+    charge_.add(2 * old_bytes, "hash table");  // throws with the table unchanged
+    {
+      std::vector<Slot> old = std::move(slots_);
+      slots_.assign(old.size() * 2, Slot{});
+      mask_ = slots_.size() - 1;
+      for (const Slot& slot : old) {
+        if (slot.value == kEmpty) continue;
+        size_t index = hashKey(slot.key) & mask_;
+        while (slots_[index].value != kEmpty) index = (index + 1) & mask_;
+        slots_[index] = slot;
+      }
     }
+    charge_.subtract(old_bytes);
   }
 
+  MemoryCharge charge_;  // declared before slots_: released after the array is freed
   std::vector<Slot> slots_;
   size_t mask_ = 0;
   size_t size_ = 0;
@@ -164,14 +176,20 @@ class FlatHashSet64 {
 
  private:
   void grow() {
-    std::vector<uint64_t> old = std::move(slots_);
-    slots_.assign(old.empty() ? 16 : old.size() * 2, 0);
-    size_ = 0;
-    for (uint64_t value : old) {
-      if (value != 0) insert(value);
+    const size_t old_bytes = slots_.size() * sizeof(uint64_t);
+    charge_.add(old_bytes ? 2 * old_bytes : 16 * sizeof(uint64_t), "hash set");  // throws with the set unchanged
+    {
+      std::vector<uint64_t> old = std::move(slots_);
+      slots_.assign(old.empty() ? 16 : old.size() * 2, 0);
+      size_ = 0;
+      for (uint64_t value : old) {
+        if (value != 0) insert(value);
+      }
     }
+    charge_.subtract(old_bytes);
   }
 
+  MemoryCharge charge_;  // declared before slots_: released after the array is freed
   std::vector<uint64_t> slots_;
   size_t size_ = 0;
   bool has_zero_ = false;

@@ -41,6 +41,10 @@ std::string tupleKey(const Column& tuple, size_t row) {
 }  // namespace
 
 InSet::InSet(DataType type, const Column& values) : type_(std::move(type)) {
+  if (type_.isTuple() || type_.isStringLike()) {
+    // Per element: the std::string and a hash node of string_set_, plus the bytes themselves.
+    strings_charge_.add(values.byteSize() + values.size() * (sizeof(std::string) + 32), "IN set");
+  }
   if (type_.isTuple()) {
     strings_.reserve(values.size());
     for (size_t i = 0; i < values.size(); ++i) strings_.push_back(tupleKey(values, i));

@@ -1,7 +1,8 @@
 // InSet: the right-hand side of `x IN (...)` — constant values or a subquery's column, converted
 // to one type — with a batch membership kernel. Tuples are looked up by their text form. NULL on
 // the left is never in the set: IN gives 0 and NOT IN gives 1 (ClickHouse's transform_null_in = 0).
-// Immutable after construction; shared by the kernels that use it.
+// Immutable after construction; shared by the kernels that use it. Its memory is charged to the
+// current query's tracker (the string storage estimated: bytes plus a node per element).
 #pragma once
 
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "exec/datum.h"
 #include "exec/hash_table.h"
+#include "exec/memory_tracker.h"
 
 namespace perch {
 
@@ -24,6 +26,7 @@ class InSet {
 
  private:
   DataType type_;
+  MemoryCharge strings_charge_;                 // declared before strings_: released after they are freed
   FlatHashSet64 fixed_;                         // fixed-width values by their bits
   std::vector<std::string> strings_;            // storage for string_set_ (strings, or tuple keys)
   std::unordered_set<std::string_view> string_set_;

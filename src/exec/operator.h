@@ -1,7 +1,8 @@
 // Physical operators: the pull-based, batch-at-a-time pipeline. Each operator returns batches of
 // typed columns from next() until it returns nullopt. Operators never emit rows one at a time;
 // every per-row loop lives in a kernel. ExecContext carries what the whole query shares: the
-// deadline and the scan statistics.
+// deadline and the scan statistics. Operators that buffer their input charge it to the query's
+// memory tracker (memory_tracker.h, batchBytes below).
 //
 // Thread-safety: an operator tree is driven by one thread. Operators whose per-batch work is
 // independent (Filter) fan batches out to ExecContext::threads threads (task_pool.h) and keep the
@@ -35,7 +36,12 @@ class Operator {
 };
 using OperatorPtr = std::unique_ptr<Operator>;
 
-/// Concatenates every batch of `input` into one (columns of `types`).
-Batch drain(Operator& input, std::span<const DataType> types);
+/// Concatenates every batch of `input` into one (columns of `types`). The batches and the copy are
+/// charged to the current memory tracker (as `what`) while it runs; the caller charges the result
+/// it keeps.
+Batch drain(Operator& input, std::span<const DataType> types, const char* what = "buffered rows");
+
+/// Bytes the columns of `batch` hold (what buffering it costs; shared columns counted in full).
+size_t batchBytes(const Batch& batch);
 
 }  // namespace perch

@@ -44,10 +44,26 @@ class Catalog {
   }
 };
 
+class MemoryTracker;
+
+/// The memory limit of a query whose options don't set one: setDefaultMaxQueryMemory's value
+/// (`perch serve/sql --max-query-memory`), else the environment's PERCH_MAX_QUERY_MEMORY (bytes),
+/// else half the machine's RAM, at most 4 GiB.
+uint64_t defaultMaxQueryMemory();
+/// Sets defaultMaxQueryMemory() for the process (0: no limit). Call at startup, before queries.
+void setDefaultMaxQueryMemory(uint64_t bytes);
+
 struct QueryOptions {
   int64_t now_seconds = 0;                // value of now()/today(); 0 → real clock at query start
   std::chrono::milliseconds timeout{10000};
   size_t max_result_rows = 10'000'000;
+  /// Bytes the query's buffers may hold (memory_tracker.h says what is counted); past it the query
+  /// fails with Error(kBadRequest) "Memory limit (for query) exceeded: ...". 0: no limit (and
+  /// nothing counted).
+  uint64_t max_memory_bytes = defaultMaxQueryMemory();
+  /// Charge this tracker (its own limit applies; max_memory_bytes is ignored) instead of a new one
+  /// per query: for tests, and callers that want the peak. Must outlive the call.
+  MemoryTracker* memory_tracker = nullptr;
   unsigned threads = 0;                   // threads for scans/filters; 0 → all hardware threads
   bool predicate_pushdown = true;         // move WHERE conjuncts into joins and subqueries (off: for differential tests)
 };
@@ -65,7 +81,8 @@ struct QueryResult {
 
 /// Parses, binds and executes one SELECT. A trailing `FORMAT X` is parsed and ignored here (the
 /// caller picks the output format); non-SELECT statements are rejected with 400. Errors:
-/// Error(kBadRequest) for anything wrong with the query, Error(kTimeout) past options.timeout.
+/// Error(kBadRequest) for anything wrong with the query or past options.max_memory_bytes,
+/// Error(kTimeout) past options.timeout.
 QueryResult executeQuery(std::string_view sql, const Catalog& catalog, const QueryOptions& options = {});
 
 }  // namespace perch

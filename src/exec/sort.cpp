@@ -7,6 +7,7 @@
 #include "exec/datum.h"
 #include "exec/filter.h"
 #include "exec/kernel_loops.h"
+#include "exec/memory_tracker.h"
 
 namespace perch {
 
@@ -128,19 +129,26 @@ std::optional<Batch> Sort::next() {
     }
     return all;
   };
+  // The buffered rows, plus the copies sorting makes (concatenation, then the sorted gather).
+  MemoryCharge charge;
+  auto chargeCopies = [&]() { charge.add((pending.size() > 1 ? 2 : 1) * charge.bytes(), "sort buffer"); };
   while (auto batch = input_->next()) {
     context_.checkDeadline();
+    charge.add(batchBytes(*batch), "sort buffer");
     pending_rows += batch->rows;
     input_rows_ += batch->rows;
     pending.push_back(std::move(*batch));
     if (pending_rows > compact_at) {
+      chargeCopies();
       Batch kept = sortBatch(concatenate(), limit_);
       pending.clear();
       pending_rows = kept.rows;
+      charge.set(batchBytes(kept), "sort buffer");
       pending.push_back(std::move(kept));
     }
   }
   if (pending_rows == 0) return std::nullopt;
+  chargeCopies();
   Batch sorted = sortBatch(concatenate(), limit_);
   if (sorted.rows == 0) return std::nullopt;
   return sorted;

@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "exec/memory_tracker.h"
+
 namespace perch {
 
 namespace {
@@ -23,6 +25,7 @@ struct Job {
   std::mutex mutex;
   std::condition_variable finished;
   std::exception_ptr error;  // guarded by mutex
+  MemoryTracker* tracker = nullptr;  // the calling query's; current on every worker while it runs tasks
 
   /// Claims and runs tasks until none are left.
   void work() {
@@ -78,6 +81,10 @@ class TaskPool {
         job = std::move(queue_.front());
         queue_.pop_front();
       }
+      // The query's tracker is current only while this worker runs its tasks; the scope ends
+      // before the worker takes another job. parallelFor waits for every task, so a job taken
+      // after its query ended finds no task left and never touches the (gone) tracker.
+      MemoryTrackerScope scope(job->tracker);
       job->work();
     }
   }
@@ -110,6 +117,7 @@ void parallelFor(size_t tasks, unsigned threads, const std::function<void(size_t
   auto job = std::make_shared<Job>();
   job->fn = &fn;
   job->tasks = tasks;
+  job->tracker = currentMemoryTracker();
   const unsigned helpers = static_cast<unsigned>(std::min<size_t>(std::min(threads, defaultQueryThreads()) - 1, tasks - 1));
   if (helpers > 0) pool().offer(job, helpers);
   job->work();

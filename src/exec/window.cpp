@@ -9,6 +9,7 @@
 #include "exec/aggregate_state_holder.h"
 #include "exec/datum.h"
 #include "exec/kernel_loops.h"
+#include "exec/memory_tracker.h"
 
 namespace perch {
 
@@ -176,12 +177,15 @@ std::optional<Batch> Window::next() {
   done_ = true;
   std::vector<Batch> batches;
   size_t rows = 0;
+  MemoryCharge charge;  // the buffered partition rows, their concatenation, the computed columns
   while (auto batch = input_->next()) {
     context_.checkDeadline();
+    charge.add(batchBytes(*batch), "window buffer");
     rows += batch->rows;
     batches.push_back(std::move(*batch));
   }
   if (rows == 0) return std::nullopt;
+  if (batches.size() > 1) charge.add(charge.bytes(), "window buffer");
   Batch all;
   all.rows = rows;
   for (size_t c = 0; c < types_.size(); ++c) {
@@ -196,6 +200,7 @@ std::optional<Batch> Window::next() {
   batches.clear();
   for (const auto& call : calls_) {
     ColumnPtr result = compute(call, all);
+    charge.add(result->byteSize(), "window function results");
     all.columns.push_back(std::move(result));
   }
   return all;
