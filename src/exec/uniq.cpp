@@ -36,23 +36,29 @@ UniquesHashSet& UniquesHashSet::operator=(const UniquesHashSet& other) {
 
 void UniquesHashSet::rebuild(uint8_t size_degree) {
   const size_t old_cells = size_t{1} << size_degree_;
-  uint32_t* old_heap = heap_;
-  std::vector<uint32_t> old(cells(), cells() + old_cells);
   const size_t new_cells = size_t{1} << size_degree;
-  heap_ = size_degree > kInitialSizeDegree ? new uint32_t[new_cells] : nullptr;
-  delete[] old_heap;
+  uint32_t inline_copy[1u << kInitialSizeDegree];
+  uint32_t* old_heap = heap_;
+  const uint32_t* old = old_heap;
+  if (!old_heap) {
+    std::memcpy(inline_copy, inline_, sizeof(inline_));
+    old = inline_copy;
+  }
+  heap_ = size_degree > kInitialSizeDegree ? new uint32_t[new_cells]() : nullptr;
+  if (!heap_) std::memset(inline_, 0, sizeof(inline_));
   size_degree_ = size_degree;
   uint32_t* fresh = cells();
-  std::memset(fresh, 0, new_cells * sizeof(uint32_t));
   const size_t mask = new_cells - 1;
   size_ = has_zero_ ? 1 : 0;
-  for (uint32_t hash : old) {
+  for (size_t i = 0; i < old_cells; ++i) {
+    const uint32_t hash = old[i];
     if (hash == 0 || !good(hash)) continue;
     size_t place = (hash >> kBitsForSkip) & mask;
     while (fresh[place] != 0) place = (place + 1) & mask;
     fresh[place] = hash;
     ++size_;
   }
+  delete[] old_heap;
 }
 
 void UniquesHashSet::grow() {
