@@ -283,8 +283,8 @@ class Formatter {
     if (!q.group_by.empty()) {
       out += " GROUP BY ";
       list(q.group_by);
-      if (q.with_totals) out += " WITH TOTALS";
     }
+    if (q.with_totals) out += " WITH TOTALS";
     if (q.having) {
       out += " HAVING ";
       expr(*q.having);

@@ -189,8 +189,9 @@ class Parser {
       do {
         query->group_by.push_back(expression());
       } while (accept(TokenKind::kComma));
-      if (acceptKeywords("WITH", "TOTALS")) query->with_totals = true;
     }
+    // ClickHouse also accepts WITH TOTALS without GROUP BY (the totals row equals the single row).
+    if (acceptKeywords("WITH", "TOTALS")) query->with_totals = true;
     if (acceptKeyword("HAVING")) query->having = expression();
     if (acceptKeyword("WINDOW")) {
       do {
@@ -943,9 +944,10 @@ class Parser {
 
   ExprPtr interval() {
     const size_t position = advance().position;
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kUnits = {{
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 11> kUnits = {{
         {"SECOND", "Second"}, {"MINUTE", "Minute"}, {"HOUR", "Hour"}, {"DAY", "Day"}, {"WEEK", "Week"},
         {"MONTH", "Month"}, {"QUARTER", "Quarter"}, {"YEAR", "Year"}, {"MILLISECOND", "Millisecond"},
+        {"MICROSECOND", "Microsecond"}, {"NANOSECOND", "Nanosecond"},
     }};
     auto unitFunction = [&](std::string_view word) -> std::string {
       std::string upper;
@@ -969,7 +971,7 @@ class Parser {
     auto amount = additive();
     if (peek().kind != TokenKind::kIdentifier) fail("interval unit");
     std::string function = unitFunction(peek().text);
-    if (function.empty()) fail("interval unit (SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR)");
+    if (function.empty()) fail("interval unit (NANOSECOND, MICROSECOND, MILLISECOND, SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR)");
     advance();
     return unary(function, std::move(amount), position);
   }

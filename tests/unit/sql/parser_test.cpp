@@ -28,6 +28,10 @@ TEST(ParserTest, FormatsCanonicalSql) {
   EXPECT_EQ(roundTrip("SELECT (a + b) * c, a + b * c, a - (b - c), -x, NOT a = b FROM t"),
             "SELECT (a + b) * c, a + b * c, a - (b - c), -x, NOT a = b FROM t");
   EXPECT_EQ(roundTrip("SELECT 1 UNION ALL SELECT 2 FORMAT JSON"), "SELECT 1 UNION ALL SELECT 2 FORMAT JSON");
+  // WITH TOTALS without GROUP BY (ClickHouse accepts it), sub-second INTERVAL units.
+  EXPECT_EQ(roundTrip("select count() from t with totals having count() > 1"), "SELECT count() FROM t WITH TOTALS HAVING count() > 1");
+  EXPECT_EQ(roundTrip("SELECT t + INTERVAL 5 MICROSECOND, t - INTERVAL 1 nanoseconds FROM x"),
+            "SELECT t + toIntervalMicrosecond(5), t - toIntervalNanosecond(1) FROM x");
 }
 
 TEST(ParserTest, RoundTripIsStable) {
