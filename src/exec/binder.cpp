@@ -165,7 +165,8 @@ ExprPtr ExpressionBinder::rewrite(const Expr& expr) const {
     }
     std::string canonical = lowerCase(unit);
     if (canonical.ends_with("s")) canonical.pop_back();
-    static constexpr const char* kUnits[] = {"Second", "Minute", "Hour", "Day", "Week", "Month", "Quarter", "Year"};
+    static constexpr const char* kUnits[] = {"Nanosecond", "Microsecond", "Millisecond", "Second", "Minute", "Hour",
+                                             "Day",        "Week",        "Month",       "Quarter", "Year"};
     for (const char* candidate : kUnits) {
       if (lowerCase(candidate) == canonical) return call(std::string(add ? "add" : "subtract") + candidate + "s", std::move(args), position);
     }
@@ -236,10 +237,27 @@ BoundExprPtr ExpressionBinder::bindCall(const std::string& name, std::vector<Bou
   return bound;
 }
 
+namespace {
+
+// A 400 raised while folding or converting a constant (`Cannot parse string 'x' as Int32`) names
+// no place in the query: rethrows it with `place` (a clause and position) unless it has one.
+[[noreturn]] void rethrowWithPlace(const Error& error, const std::string& place) {
+  const std::string message = error.what();
+  if (error.code() != ErrorCode::kBadRequest || message.find("position ") != std::string::npos) throw;
+  throwBadRequest(message + " (" + place + ")");
+}
+
+}  // namespace
+
 ColumnPtr ExpressionBinder::bindConstant(const Expr& expr, std::string_view what) {
   static const std::vector<ScopeColumn> kNoColumns;
   BindScope scope{&kNoColumns, nullptr, what};
-  BoundExprPtr bound = bind(expr, scope);
+  BoundExprPtr bound;
+  try {
+    bound = bind(expr, scope);
+  } catch (const Error& error) {
+    rethrowWithPlace(error, "in " + std::string(what) + " at " + where(expr));
+  }
   if (bound->kind != BoundExpr::Kind::kConstant) {
     throwBadRequest(std::string(what) + " must be a constant expression, got " + columnName(expr) + " at " + where(expr));
   }
@@ -499,8 +517,12 @@ BoundExprPtr ExpressionBinder::bindIn(const Expr& expr, const BindScope& scope, 
       }
       value = nullable.nested().gather(keep);
     }
-    value = castColumn(value, removeLowCardinality(value->type()));
-    value = castColumn(value, parsedAs(value->type(), left_type));
+    try {
+      value = castColumn(value, removeLowCardinality(value->type()));
+      value = castColumn(value, parsedAs(value->type(), left_type));
+    } catch (const Error& error) {
+      rethrowWithPlace(error, "in the right side of IN at " + where(right));
+    }
     types.push_back(value->type());
     converted.push_back(value);
   }

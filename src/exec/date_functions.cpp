@@ -1,10 +1,12 @@
 // Date and time functions over Date (days), DateTime (seconds) and DateTime64 (ticks): toStartOf*,
 // toMonday, toYYYYMM, toYear..toSecond, toUnixTimestamp, now/now64/today/yesterday, add*/subtract*,
-// dateDiff and toStartOfInterval. Each transform is a plain function of wall-clock seconds inlined
-// into one loop per input type. The wall clock is the one of the zone named by an explicit zone
-// argument, else by the argument's type (DateTime('Europe/Madrid')), else UTC; instants are shifted
-// into it before the transform and results that are instants (toStartOfHour) shifted back.
-// DateTime64 arguments are read as whole seconds, except by add*/subtract*, which keep the ticks.
+// dateDiff and toStartOfInterval (also in milliseconds, microseconds and nanoseconds, on DateTime64
+// ticks), toStartOfSecond..toStartOfNanosecond. Each transform is a plain function of wall-clock
+// seconds inlined into one loop per input type. The wall clock is the one of the zone named by an
+// explicit zone argument, else by the argument's type (DateTime('Europe/Madrid')), else UTC;
+// instants are shifted into it before the transform and results that are instants (toStartOfHour)
+// shifted back. DateTime64 arguments are read as whole seconds, except by add*/subtract* and the
+// sub-second units, which keep the ticks.
 #include "common/error.h"
 #include "exec/cast.h"
 #include "exec/function_registry.h"
@@ -299,6 +301,39 @@ Datum secondsOf(const Datum& arg, const DataType& zoned, bool explicit_zone, boo
                                      [&zone](int64_t s) { return localSeconds(s, zone); });
 }
 
+// Sub-second units (millisecond, microsecond, nanosecond) work on DateTime64 ticks rather than on
+// seconds, so they stay out of Unit: their number of digits after the second, or 0 for any other unit.
+unsigned subsecondDigits(std::string_view text) {
+  std::string unit;
+  for (char c : text) unit.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  if (unit.size() > 2 && unit.back() == 's') unit.pop_back();
+  if (unit == "millisecond" || unit == "ms") return 3;
+  if (unit == "microsecond" || unit == "us" || unit == "mcs") return 6;
+  if (unit == "nanosecond" || unit == "ns") return 9;
+  return 0;
+}
+
+unsigned precisionOf(const DataType& type) { return type.id() == TypeId::kDateTime64 ? type.precision() : 0; }
+
+// The ticks of `value` (at `from` digits) at `to` digits; going coarser truncates toward zero, as
+// ClickHouse's DateTime64 scale conversion does.
+int64_t rescaleTicks(int64_t value, unsigned from, unsigned to) {
+  return to >= from ? value * powerOfTen(to - from) : value / powerOfTen(from - to);
+}
+
+// Each value as Int64 ticks at `digits` digits after the second: DateTime64 ticks rescaled, other
+// times (Date, DateTime, String read in `zoned`'s zone) converted from whole seconds.
+Datum ticksAt(const Datum& arg, unsigned digits, const DataType& zoned, size_t rows) {
+  const DataType int64(TypeId::kInt64);
+  if (arg.type().id() == TypeId::kDateTime64) {
+    const unsigned from = arg.type().precision();
+    return unaryLoop<int64_t, int64_t>(arg, rows, int64, [from, digits](int64_t t) { return rescaleTicks(t, from, digits); });
+  }
+  const Datum seconds = castDatum(castDatum(asDateOrDateTime(arg, zoned), zoned), int64);
+  const int64_t scale = powerOfTen(digits);
+  return unaryLoop<int64_t, int64_t>(seconds, rows, int64, [scale](int64_t s) { return s * scale; });
+}
+
 // dateDiff('unit', start, end[, zone]): whole unit boundaries crossed, like ClickHouse. Days and
 // longer count boundaries of each value's wall clock (its type's zone, or the zone argument); hours
 // and shorter are elapsed time, so a day across a DST change is 23 or 25 hours.
@@ -307,12 +342,20 @@ FunctionDefinition dateDiff() {
   definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
     checkArgumentCount("dateDiff", args, 3, 4);
     if (!args[0].constant || !args[0].type.isStringLike()) throwBadRequest("First argument of dateDiff must be a constant unit name");
-    const Unit unit = parseUnit(asString(*args[0].constant).at(0), "dateDiff");
+    const std::string unit_name(asString(*args[0].constant).at(0));
     for (size_t i = 1; i < 3; ++i) {
       if (!isTimeArgument(args[i].type)) throwIllegalArgument("dateDiff", i, args[i].type);
     }
     const bool explicit_zone = args.size() == 4;
     const DataType zoned = explicit_zone ? zonedDateTime("dateDiff", args, 3) : DataType(TypeId::kDateTime);
+    const DataType int64(TypeId::kInt64);
+    if (const unsigned digits = subsecondDigits(unit_name)) {  // elapsed ticks at the unit's precision
+      return ResolvedFunction{int64, [int64, zoned, digits](std::span<const Datum> call, size_t rows) {
+                                return binaryLoop<int64_t, int64_t, int64_t>(ticksAt(call[1], digits, zoned, rows), ticksAt(call[2], digits, zoned, rows),
+                                                                             rows, int64, [](int64_t a, int64_t b) { return b - a; });
+                              }};
+    }
+    const Unit unit = parseUnit(unit_name, "dateDiff");
     const bool local = isCalendarUnit(unit);
     const DataType result(TypeId::kInt64);
     return ResolvedFunction{result, [unit, result, zoned, explicit_zone, local](std::span<const Datum> call, size_t rows) {
@@ -343,19 +386,22 @@ int64_t intervalStart(int64_t s, int64_t amount, Unit unit) {
     case Unit::kMinute: return floorDiv(s, amount * 60) * amount * 60;
     case Unit::kHour: return floorDiv(s, amount * 3600) * amount * 3600;
     case Unit::kDay: return floorDiv(daysOf(s), amount) * amount * kDay;
-    case Unit::kWeek: {
-      const int64_t weeks = floorDiv(daysOf(s) + 3, 7);  // weeks since the Monday before the epoch
-      return (floorDiv(weeks, amount) * amount * 7 - 3) * kDay;
+    case Unit::kWeek: {  // counted from Monday 1970-01-05 (day 4), as ClickHouse's toStartOfWeekInterval
+      const int64_t days = amount * 7;
+      return (4 + floorDiv(daysOf(s) - 4, days) * days) * kDay;
     }
     case Unit::kMonth:
-    case Unit::kQuarter:
-    case Unit::kYear: {
-      const int64_t months = unit == Unit::kMonth ? amount : unit == Unit::kQuarter ? amount * 3 : amount * 12;
+    case Unit::kQuarter: {  // counted from January 1900, as ClickHouse's toStartOfMonthInterval
+      const int64_t months = unit == Unit::kMonth ? amount : amount * 3;
       const CivilDate date = civilFromDays(daysOf(s));
-      const int64_t index = floorDiv((static_cast<int64_t>(date.year) - 1970) * 12 + date.month - 1, months) * months;
-      const int new_year = static_cast<int>(1970 + floorDiv(index, 12));
+      const int64_t index = floorDiv((static_cast<int64_t>(date.year) - 1900) * 12 + date.month - 1, months) * months;
+      const int new_year = static_cast<int>(1900 + floorDiv(index, 12));
       const unsigned new_month = static_cast<unsigned>(index - floorDiv(index, 12) * 12 + 1);
       return daysFromCivil(new_year, new_month, 1) * kDay;
+    }
+    case Unit::kYear: {  // counted from year 0, as ClickHouse's toStartOfYearInterval
+      const int64_t year = floorDiv(civilFromDays(daysOf(s)).year, amount) * amount;
+      return daysFromCivil(static_cast<int>(year), 1, 1) * kDay;
     }
   }
   return s;
@@ -374,8 +420,19 @@ FunctionDefinition startOfInterval() {
     }
     const int64_t amount = asVector<int64_t>(*castColumn(args[1].constant, DataType(TypeId::kInt64))).data()[0];
     if (amount <= 0) throwBadRequest("Interval of toStartOfInterval must be positive");
-    const Unit unit = parseUnit(asString(*args[2].constant).at(0), "toStartOfInterval");
+    const std::string unit_name(asString(*args[2].constant).at(0));
     const DataType zoned = zonedDateTime("toStartOfInterval", args, 3);
+    if (const unsigned digits = subsecondDigits(unit_name)) {  // DateTime64 at the unit's precision
+      if (args[0].type.id() != TypeId::kDateTime64) {
+        throwBadRequest("Illegal interval kind " + unit_name + " for argument data type " + args[0].type.name() + " of function toStartOfInterval");
+      }
+      const DataType result = DataType::dateTime64(digits, zoned.timeZoneName());
+      return ResolvedFunction{result, [result, zoned, digits, amount](std::span<const Datum> call, size_t rows) {
+                                return unaryLoop<int64_t, int64_t>(ticksAt(call[0], digits, zoned, rows), rows, result,
+                                                                   [amount](int64_t t) { return floorDiv(t, amount) * amount; });
+                              }};
+    }
+    const Unit unit = parseUnit(unit_name, "toStartOfInterval");
     const bool to_date = isCalendarUnit(unit) && !(unit == Unit::kDay && isDateTimeOrDateTime64(args[0].type));
     const DataType result = to_date ? DataType(TypeId::kDate) : zoned;
     return ResolvedFunction{result, [unit, amount, result, zoned](std::span<const Datum> call, size_t rows) {
@@ -389,6 +446,44 @@ FunctionDefinition startOfInterval() {
                               return unaryLoop<uint32_t, int64_t>(local, rows, result, [unit, amount, &zone](int64_t s) {
                                 return static_cast<uint32_t>(zone.utcOf(intervalStart(s, amount, unit)));
                               });
+                            }};
+  };
+  return definition;
+}
+
+// add/subtract Milliseconds|Microseconds|Nanoseconds(t, n): DateTime64 with the finer of t's
+// precision and the unit's, in t's zone (a Date or DateTime gains the unit's precision).
+FunctionDefinition addSubsecondInterval(std::string name, unsigned digits, int sign) {
+  FunctionDefinition definition;
+  definition.resolve = [name, digits, sign](std::span<const ArgumentInfo> args, const FunctionContext&) {
+    checkArgumentCount(name, args, 2, 2);
+    if (!isTimeArgument(args[0].type)) throwIllegalArgument(name, 0, args[0].type);
+    if (!args[1].type.isInteger()) throwIllegalArgument(name, 1, args[1].type);
+    const DataType zoned = zonedDateTime(name, args, 2);
+    const unsigned precision = std::max(precisionOf(args[0].type), digits);
+    const DataType result = DataType::dateTime64(precision, zoned.timeZoneName());
+    const int64_t step = powerOfTen(precision - digits);
+    return ResolvedFunction{result, [result, zoned, precision, step, sign](std::span<const Datum> call, size_t rows) {
+                              const Datum amount = castDatum(call[1], DataType(TypeId::kInt64));
+                              return binaryLoop<int64_t, int64_t, int64_t>(ticksAt(call[0], precision, zoned, rows), amount, rows, result,
+                                                                           [step, sign](int64_t t, int64_t n) { return t + sign * n * step; });
+                            }};
+  };
+  return definition;
+}
+
+// toStartOfSecond / toStartOfMillisecond / toStartOfMicrosecond / toStartOfNanosecond(dt64[, zone]):
+// DateTime64 only (as in ClickHouse), keeping its precision, with the digits below the unit zeroed.
+FunctionDefinition startOfSubsecond(std::string name, unsigned digits) {
+  FunctionDefinition definition;
+  definition.resolve = [name, digits](std::span<const ArgumentInfo> args, const FunctionContext&) {
+    checkArgumentCount(name, args, 1, 2);
+    if (args[0].type.id() != TypeId::kDateTime64) throwIllegalArgument(name, 0, args[0].type);
+    const unsigned precision = args[0].type.precision();
+    const DataType result = DataType::dateTime64(precision, zonedDateTime(name, args, 1).timeZoneName());
+    const int64_t unit = precision > digits ? powerOfTen(precision - digits) : 1;
+    return ResolvedFunction{result, [result, unit](std::span<const Datum> call, size_t rows) {
+                              return unaryLoop<int64_t, int64_t>(call[0], rows, result, [unit](int64_t t) { return floorDiv(t, unit) * unit; });
                             }};
   };
   return definition;
@@ -440,6 +535,19 @@ void registerDateFunctions(FunctionRegistry& registry) {
     registry.add(std::string("add") + unit.name, addInterval(std::string("add") + unit.name, unit.unit, 1));
     registry.add(std::string("subtract") + unit.name, addInterval(std::string("subtract") + unit.name, unit.unit, -1));
   }
+  struct SubsecondUnit {
+    const char* name;
+    unsigned digits;
+  };
+  static constexpr SubsecondUnit kSubsecondUnits[] = {{"Milliseconds", 3}, {"Microseconds", 6}, {"Nanoseconds", 9}};
+  for (const auto& unit : kSubsecondUnits) {
+    registry.add(std::string("add") + unit.name, addSubsecondInterval(std::string("add") + unit.name, unit.digits, 1));
+    registry.add(std::string("subtract") + unit.name, addSubsecondInterval(std::string("subtract") + unit.name, unit.digits, -1));
+  }
+  registry.add("toStartOfSecond", startOfSubsecond("toStartOfSecond", 0));
+  registry.add("toStartOfMillisecond", startOfSubsecond("toStartOfMillisecond", 3));
+  registry.add("toStartOfMicrosecond", startOfSubsecond("toStartOfMicrosecond", 6));
+  registry.add("toStartOfNanosecond", startOfSubsecond("toStartOfNanosecond", 9));
   registry.add("dateDiff", dateDiff(), true);
   registry.alias("date_diff", "dateDiff", true);
   registry.add("toStartOfInterval", startOfInterval());
