@@ -97,15 +97,16 @@ class FillingRow {
     }
     switch (fill.step.unit) {
       case FillStep::Unit::kNumber: value.integer += fill.step.count; break;
-      case FillStep::Unit::kSecond:  // DateTime only (the planner checks)
+      case FillStep::Unit::kSecond:  // DateTime or DateTime64 (the planner scales the step to ticks)
         value.integer += fill.step.count;
         break;
       case FillStep::Unit::kMonth:
         if (fill.type.id() == TypeId::kDate) {
           value.integer = addMonthsToDays(value.integer, fill.step.count);
-        } else {
-          const int64_t days = floorDiv(value.integer, kSecondsPerDay);
-          value.integer = addMonthsToDays(days, fill.step.count) * kSecondsPerDay + (value.integer - days * kSecondsPerDay);
+        } else {  // DateTime seconds, or DateTime64 ticks
+          const int64_t day = kSecondsPerDay * (fill.type.id() == TypeId::kDateTime64 ? powerOfTen(fill.type.precision()) : 1);
+          const int64_t days = floorDiv(value.integer, day);
+          value.integer = addMonthsToDays(days, fill.step.count) * day + (value.integer - days * day);
         }
         break;
     }
