@@ -19,6 +19,7 @@
 #include "exec/type_rules.h"
 #include "exec/union_all.h"
 #include "exec/window_planner.h"
+#include "types/date_time.h"
 #include "sql/lexer.h"
 #include "sql/parser.h"
 
@@ -158,20 +159,25 @@ void attachKeyCondition(Scan& scan, const std::vector<const Expr*>& conjuncts, c
 // Replaces each arrayJoin(arr) call in `expr` by an identifier naming its elements, and records the
 // call (its argument, aliased with that name) in `calls` once per distinct call: the planner puts one
 // ArrayJoin per call under the query, so two different calls multiply the rows (a cartesian
-// product) and the same call written twice is one join, as in ClickHouse.
-void extractArrayJoinCalls(ExprPtr& expr, std::vector<ExprPtr>& calls) {
+// product) and the same call written twice is one join, as in ClickHouse. A call over an aggregate
+// (`arrayJoin(groupArray(x))`) goes to `aggregated_calls` instead: it runs after GROUP BY and
+// HAVING; where that list is null (WHERE, GROUP BY), such a call is refused.
+void extractArrayJoinCalls(ExprPtr& expr, std::vector<ExprPtr>& calls, std::vector<ExprPtr>* aggregated_calls = nullptr) {
   if (!expr || expr->kind != ExprKind::kFunction || expr->name == "lambda") return;
-  for (auto& arg : expr->args) extractArrayJoinCalls(arg, calls);
+  for (auto& arg : expr->args) extractArrayJoinCalls(arg, calls, aggregated_calls);
   if (expr->name != "arrayJoin" || expr->window) return;
   if (expr->args.size() != 1) throwBadRequest("Function arrayJoin requires exactly one argument, got " + std::to_string(expr->args.size()));
   std::vector<const Expr*> aggregates;
   collectAggregates(*expr->args[0], aggregates, false);
-  if (!aggregates.empty()) throwBadRequest("arrayJoin over an aggregate function is not supported: " + columnName(*expr));
+  if (!aggregates.empty() && !aggregated_calls) {
+    throwBadRequest("arrayJoin over an aggregate function is only allowed in SELECT and ORDER BY: " + columnName(*expr));
+  }
+  std::vector<ExprPtr>& target = aggregates.empty() ? calls : *aggregated_calls;
   const std::string name = columnName(*expr);
-  const bool known = std::any_of(calls.begin(), calls.end(), [&](const ExprPtr& call) { return call->alias == name; });
+  const bool known = std::any_of(target.begin(), target.end(), [&](const ExprPtr& call) { return call->alias == name; });
   if (!known) {
-    calls.push_back(expr->args[0]->clone());
-    calls.back()->alias = name;
+    target.push_back(expr->args[0]->clone());
+    target.back()->alias = name;
   }
   ExprPtr column = makeIdentifier({name}, expr->position);
   column->alias = expr->alias;
@@ -223,8 +229,8 @@ size_t sideReadBy(const Expr& expr, const Sides& sides) {
   return found;
 }
 
-// STEP of a WITH FILL column: a number in the column's unit (days for Date, seconds for DateTime)
-// or an INTERVAL of a Date/DateTime column; default 1, or -1 for DESC.
+// STEP of a WITH FILL column: a number in the column's unit (days for Date, seconds for DateTime,
+// ticks for DateTime64) or an INTERVAL of a Date/DateTime/DateTime64 column; default 1, or -1 for DESC.
 FillStep fillStep(const OrderByElement& element, const DataType& type, ExpressionBinder& binder) {
   FillStep step;
   if (!element.fill_step) {
@@ -246,8 +252,19 @@ FillStep fillStep(const OrderByElement& element, const DataType& type, Expressio
   }
   const std::string unit = expr.name.substr(std::string_view("toInterval").size());
   const bool is_date = type.id() == TypeId::kDate;
-  if (!is_date && type.id() != TypeId::kDateTime) {
-    throwBadRequest("WITH FILL STEP INTERVAL needs a Date or DateTime column, got " + type.name() + " (at " + binder.where(expr) + ")");
+  const bool is_date_time64 = type.id() == TypeId::kDateTime64;
+  if (!is_date && !is_date_time64 && type.id() != TypeId::kDateTime) {
+    throwBadRequest("WITH FILL STEP INTERVAL needs a Date, DateTime or DateTime64 column, got " + type.name() + " (at " + binder.where(expr) + ")");
+  }
+  // Sub-second units count ticks of a DateTime64 of at least their precision.
+  static const std::unordered_map<std::string, unsigned> kSubsecondDigits = {{"Millisecond", 3}, {"Microsecond", 6}, {"Nanosecond", 9}};
+  if (const auto subsecond = kSubsecondDigits.find(unit); subsecond != kSubsecondDigits.end()) {
+    if (!is_date_time64 || type.precision() < subsecond->second) {
+      throwBadRequest("WITH FILL STEP INTERVAL " + unit + " cannot be used with a " + type.name() + " column (at " + binder.where(expr) + ")");
+    }
+    step.unit = FillStep::Unit::kNumber;
+    step.count *= powerOfTen(type.precision() - subsecond->second);
+    return step;
   }
   static const std::unordered_map<std::string, std::pair<FillStep::Unit, int64_t>> kUnits = {
       {"Second", {FillStep::Unit::kSecond, 1}},     {"Minute", {FillStep::Unit::kSecond, 60}},
@@ -264,6 +281,7 @@ FillStep fillStep(const OrderByElement& element, const DataType& type, Expressio
     step.unit = FillStep::Unit::kNumber;
     step.count /= 86400;
   }
+  if (is_date_time64 && step.unit == FillStep::Unit::kSecond) step.count *= powerOfTen(type.precision());
   return step;
 }
 
@@ -304,9 +322,9 @@ OperatorPtr planFill(OperatorPtr input, const std::vector<OrderByElement>& order
     fill.column = columns[i];
     fill.type = types[columns[i]];
     fill.descending = element.descending;
-    const bool date = fill.type.id() == TypeId::kDate || fill.type.id() == TypeId::kDateTime;
+    const bool date = fill.type.id() == TypeId::kDate || fill.type.id() == TypeId::kDateTime || fill.type.id() == TypeId::kDateTime64;
     if (!fill.type.isNumber() && !date) {
-      throwBadRequest("WITH FILL needs a number, Date or DateTime column; " + columnName(*element.expr) + " has type " + fill.type.name() +
+      throwBadRequest("WITH FILL needs a number, Date, DateTime or DateTime64 column; " + columnName(*element.expr) + " has type " + fill.type.name() +
                       " (at " + binder.where(*element.expr) + ")");
     }
     auto bound = [&](const ExprPtr& expr, std::string_view what) {
@@ -325,8 +343,27 @@ OperatorPtr planFill(OperatorPtr input, const std::vector<OrderByElement>& order
 
 }  // namespace
 
+std::optional<std::set<std::string>> Planner::knownColumnNames(const TableExpression& table) const {
+  std::set<std::string> names;
+  if (table.subquery) {
+    const auto written = writtenOutputNames(*table.subquery);
+    if (!written) return std::nullopt;
+    names.insert(written->begin(), written->end());
+    return names;
+  }
+  if (table.table_function || table.table_name.empty()) return std::nullopt;
+  for (const auto& ctes : ctes_) {
+    if (ctes.count(table.table_name)) return std::nullopt;
+  }
+  if (catalog_.viewIn(table.table_name, view_stack_)) return std::nullopt;
+  SnapshotPtr snapshot = catalog_.tableIn(table.table_name, view_stack_);
+  if (!snapshot) return std::nullopt;
+  for (const auto& column : snapshot->schema().columns) names.insert(column.name);
+  return names;
+}
+
 PushedConjuncts Planner::offeredConjuncts(const std::vector<const TableExpression*>& tables, size_t side, bool preserved,
-                                          const std::vector<WhereConjunct>& conjuncts) {
+                                          const std::vector<WhereConjunct>& conjuncts) const {
   PushedConjuncts offered;
   const TableExpression& table = *tables[side];
   offered.qualifier = table.alias.empty() ? table.table_name : table.alias;
@@ -334,16 +371,25 @@ PushedConjuncts Planner::offeredConjuncts(const std::vector<const TableExpressio
     for (const WhereConjunct& conjunct : conjuncts) offered.conjuncts.push_back(conjunct.expr);
     return offered;
   }
-  // Among joins only conjuncts that name this side by its unique qualifier move into a subquery:
-  // the side's columns are unknown until it is planned.
+  // Among joins a conjunct moves into a subquery when each of its identifiers names this side: by
+  // its unique qualifier, or unqualified when no other side has a column of that name (which needs
+  // every other side's columns known before planning; the side's own are unknown until then).
   const auto same_qualifier = std::count_if(tables.begin(), tables.end(), [&](const TableExpression* other) {
     return (other->alias.empty() ? other->table_name : other->alias) == offered.qualifier;
   });
   if (!preserved || offered.qualifier.empty() || same_qualifier != 1) return offered;
+  std::optional<std::set<std::string>> other_names = std::set<std::string>{};
+  for (size_t other = 0; other < tables.size() && other_names; ++other) {
+    if (other == side) continue;
+    const auto names = knownColumnNames(*tables[other]);
+    if (names) other_names->insert(names->begin(), names->end());
+    else other_names.reset();
+  }
   for (const WhereConjunct& conjunct : conjuncts) {
     std::vector<const Expr*> identifiers;
     collectIdentifierNodes(*conjunct.expr, identifiers);
     const bool names_side = !identifiers.empty() && std::all_of(identifiers.begin(), identifiers.end(), [&](const Expr* identifier) {
+      if (identifier->name_parts.size() == 1) return other_names && !other_names->count(identifier->name_parts[0]);
       return identifier->name_parts.size() == 2 && identifier->name_parts[0] == offered.qualifier;
     });
     if (names_side) offered.conjuncts.push_back(conjunct.expr);
@@ -354,24 +400,47 @@ PushedConjuncts Planner::offeredConjuncts(const std::vector<const TableExpressio
 PlannedQuery Planner::plan(const SelectQuery& query, const QueryText& text, const RequiredColumns& required, bool count_rows,
                            const PushedConjuncts* pushed) {
   if (query.union_all.empty()) return planSelect(query, text, required, count_rows, pushed);
-  // Nothing is pushed into UNION ALL members: a member's column may have another type than the
-  // union's (Date in one, DateTime in another), and `d + 1` means another value in each.
-  std::vector<PlannedQuery> parts;
-  parts.push_back(planSelect(query, text, std::nullopt, false, nullptr));
-  for (const auto& next : query.union_all) parts.push_back(planSelect(*next, text, std::nullopt, false, nullptr));
-  const size_t width = parts[0].names.size();
-  std::vector<DataType> types;
-  for (size_t c = 0; c < width; ++c) {
-    std::vector<DataType> candidates;
-    for (const auto& part : parts) {
-      if (part.names.size() != width) {
-        throwBadRequest("Different number of columns in UNION ALL elements: " + std::to_string(width) + " and " +
-                        std::to_string(part.names.size()));
-      }
-      candidates.push_back(part.types[c]);
-    }
-    types.push_back(leastSupertype(candidates, "UNION ALL column " + parts[0].names[c]));
+  std::vector<const SelectQuery*> members{&query};
+  for (const auto& next : query.union_all) members.push_back(next.get());
+  // The consumer's conjuncts go into every member, renamed to its output names by position
+  // (predicate_pushdown.h); only when every member's names are known before planning.
+  std::vector<std::vector<std::string>> member_names;
+  bool push = pushed && pushdown_ && !pushed->conjuncts.empty();
+  for (const SelectQuery* member : members) {
+    auto names = push ? writtenOutputNames(*member) : std::nullopt;
+    push = push && names.has_value();
+    if (push) member_names.push_back(std::move(*names));
   }
+  std::vector<PlannedQuery> parts;
+  std::vector<DataType> types;
+  const auto planMembers = [&](bool with_pushdown) {
+    parts.clear();
+    types.clear();
+    for (size_t m = 0; m < members.size(); ++m) {
+      std::vector<ExprPtr> renamed = with_pushdown ? renameForUnionMember(*pushed, member_names[0], member_names[m]) : std::vector<ExprPtr>{};
+      PushedConjuncts offered;
+      for (const auto& conjunct : renamed) offered.conjuncts.push_back(conjunct.get());
+      parts.push_back(planSelect(*members[m], text, std::nullopt, false, offered.conjuncts.empty() ? nullptr : &offered));
+    }
+    const size_t width = parts[0].names.size();
+    for (size_t c = 0; c < width; ++c) {
+      std::vector<DataType> candidates;
+      for (const auto& part : parts) {
+        if (part.names.size() != width) {
+          throwBadRequest("Different number of columns in UNION ALL elements: " + std::to_string(width) + " and " +
+                          std::to_string(part.names.size()));
+        }
+        candidates.push_back(part.types[c]);
+      }
+      types.push_back(leastSupertype(candidates, "UNION ALL column " + parts[0].names[c]));
+    }
+  };
+  planMembers(push);
+  // A member whose column has another type than the union's (Date in one, DateTime in another)
+  // would evaluate the conjunct on other values (`d + 1`): plan again without pushing anything.
+  const auto differs = [&](const PlannedQuery& part) { return part.types != types; };
+  if (push && std::any_of(parts.begin(), parts.end(), differs)) planMembers(false);
+  const size_t width = types.size();
   std::vector<OperatorPtr> inputs;
   for (auto& part : parts) {
     bool needs_cast = false;
@@ -685,12 +754,12 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
   const std::vector<ExprPtr> pushed_here = pushed && pushdown_ ? rewriteForSelect(*query, item_names, *pushed) : std::vector<ExprPtr>{};
   // arrayJoin() calls become ArrayJoin operators under the query (before unread items are dropped:
   // an unread arrayJoin still multiplies the rows).
-  std::vector<ExprPtr> array_join_calls;
-  for (auto& item : query->select) extractArrayJoinCalls(item, array_join_calls);
+  std::vector<ExprPtr> array_join_calls, aggregated_array_join_calls;
+  for (auto& item : query->select) extractArrayJoinCalls(item, array_join_calls, &aggregated_array_join_calls);
   extractArrayJoinCalls(query->prewhere, array_join_calls);
   extractArrayJoinCalls(query->where, array_join_calls);
   for (auto& key : query->group_by) extractArrayJoinCalls(key, array_join_calls);
-  for (auto& element : query->order_by) extractArrayJoinCalls(element.expr, array_join_calls);
+  for (auto& element : query->order_by) extractArrayJoinCalls(element.expr, array_join_calls, &aggregated_array_join_calls);
   for (auto& key : query->limit_by) extractArrayJoinCalls(key, array_join_calls);
 
   // Drop SELECT items the consumer does not read (not with DISTINCT: they change the rows).
@@ -723,6 +792,7 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
   }
   for (const auto& conjunct : pushed_here) collectIdentifiers(*conjunct, needed, other_star);
   for (const auto& call : array_join_calls) collectIdentifiers(*call, needed, other_star);
+  for (const auto& call : aggregated_array_join_calls) collectIdentifiers(*call, needed, other_star);
   for (const auto& key : query->group_by) collectIdentifiers(*key, needed, other_star);
   for (const auto& element : query->order_by) collectIdentifiers(*element.expr, needed, other_star);
   for (const auto& key : query->limit_by) collectIdentifiers(*key, needed, other_star);
@@ -837,7 +907,10 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
   for (const auto& item : query->select) collectAggregates(*item, aggregate_exprs, false);
   if (query->having) collectAggregates(*query->having, aggregate_exprs, false);
   for (const auto& element : query->order_by) collectAggregates(*element.expr, aggregate_exprs, false);
+  for (const auto& call : aggregated_array_join_calls) collectAggregates(*call, aggregate_exprs, false);
   const bool aggregating = !query->group_by.empty() || !aggregate_exprs.empty();
+  // ClickHouse 18.16 answers a totals row of default values here; Perch refuses instead.
+  if (query->with_totals && !aggregating) throwBadRequest("WITH TOTALS requires GROUP BY or an aggregate function" + text.note);
   std::unordered_map<std::string, size_t> replacements;
   HashAggregate* totals_source = nullptr;
   if (aggregating) {
@@ -899,6 +972,19 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
     }
     if (query->with_totals) totals_source->enableTotals(predicates);
     op = std::make_unique<Filter>(std::move(op), std::move(predicates), context_);
+  }
+
+  // arrayJoin() over aggregates: one ArrayJoin per call over the aggregated rows HAVING kept; the
+  // identifier that replaced the call finds its elements through `replacements`.
+  for (const auto& call : aggregated_array_join_calls) {
+    if (query->with_totals) throwBadRequest("WITH TOTALS together with arrayJoin over an aggregate function is not supported" + text.note);
+    BoundExprPtr array = binder.bind(*call, post_scope);
+    if (!array->type.isArray()) throwBadRequest("arrayJoin requires an array argument, got " + array->type.name() + " at " + binder.where(*call));
+    replacements[call->alias] = scope_columns.size();
+    scope_columns.push_back({call->alias, "", array->type.nested()});
+    std::vector<BoundExprPtr> arrays;
+    arrays.push_back(std::move(array));
+    op = std::make_unique<ArrayJoin>(std::move(op), std::move(arrays), false, context_);
   }
 
   // Window functions, over the rows HAVING kept (window_planner.h).

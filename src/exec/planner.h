@@ -83,8 +83,11 @@ class Planner {
   Source planTableExpression(const TableExpression& table, const QueryText& text, const RequiredColumns& required,
                              const PushedConjuncts* pushed);
   /// The conjuncts offered to FROM/JOIN item `side` of `tables` (predicate_pushdown.h).
-  static PushedConjuncts offeredConjuncts(const std::vector<const TableExpression*>& tables, size_t side, bool preserved,
-                                          const std::vector<WhereConjunct>& conjuncts);
+  PushedConjuncts offeredConjuncts(const std::vector<const TableExpression*>& tables, size_t side, bool preserved,
+                                   const std::vector<WhereConjunct>& conjuncts) const;
+  /// The output names of a FROM/JOIN item known before planning it (a stored table's columns, a
+  /// subquery's SELECT list as written); nullopt for views, CTEs, table functions and `SELECT *`.
+  std::optional<std::set<std::string>> knownColumnNames(const TableExpression& table) const;
   /// Filters the join sides (or the one source under ARRAY JOIN) that are scans by the conjuncts
   /// that read only their columns, where join semantics allow (predicate_pushdown.h).
   void pushIntoScans(std::vector<Source>& sides, const std::vector<bool>& preserved, std::vector<WhereConjunct>& conjuncts,

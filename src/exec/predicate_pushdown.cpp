@@ -31,6 +31,7 @@ bool callsArrayJoin(const Expr& expr) {
 
 // Whether the subquery's rows may be filtered on its output columns before its own clauses run.
 bool acceptsConjuncts(const SelectQuery& query) {
+  // UNION ALL members are offered the conjuncts one by one (Planner::plan), never as a whole.
   if (query.limit || query.offset || !query.limit_by.empty() || query.distinct || query.array_join || !query.union_all.empty()) {
     return false;
   }
@@ -149,6 +150,51 @@ std::vector<ExprPtr> rewriteForSelect(const SelectQuery& query, const std::vecto
     if (ExprPtr rewritten = rewriter.rewrite(*conjunct)) moved.push_back(std::move(rewritten));
   }
   return moved;
+}
+
+std::optional<std::vector<std::string>> writtenOutputNames(const SelectQuery& query) {
+  std::vector<std::string> names;
+  for (const auto& item : query.select) {
+    if (item->kind == ExprKind::kAsterisk) return std::nullopt;
+    names.push_back(item->alias.empty() ? columnName(*item) : item->alias);
+  }
+  return names;
+}
+
+namespace {
+
+// Renames every identifier of `expr` that names output `i` of the union to the member's output `i`;
+// false when an identifier names no output, or one of several of the same name.
+bool renameIdentifiers(Expr& expr, const PushedConjuncts& pushed, const std::vector<std::string>& union_names,
+                       const std::vector<std::string>& member_names) {
+  if (expr.kind != ExprKind::kIdentifier) {
+    return std::all_of(expr.args.begin(), expr.args.end(), [&](ExprPtr& arg) { return renameIdentifiers(*arg, pushed, union_names, member_names); });
+  }
+  std::string name;
+  if (expr.name_parts.size() == 1) {
+    name = expr.name_parts[0];
+  } else if (expr.name_parts.size() == 2 && !pushed.qualifier.empty() && expr.name_parts[0] == pushed.qualifier) {
+    name = expr.name_parts[1];
+  } else {
+    return false;
+  }
+  const auto found = std::find(union_names.begin(), union_names.end(), name);
+  if (found == union_names.end() || std::find(found + 1, union_names.end(), name) != union_names.end()) return false;
+  expr.name_parts = {member_names[static_cast<size_t>(found - union_names.begin())]};
+  return true;
+}
+
+}  // namespace
+
+std::vector<ExprPtr> renameForUnionMember(const PushedConjuncts& pushed, const std::vector<std::string>& union_names,
+                                          const std::vector<std::string>& member_names) {
+  std::vector<ExprPtr> renamed;
+  if (union_names.size() != member_names.size()) return renamed;  // the planner reports the mismatch
+  for (const Expr* conjunct : pushed.conjuncts) {
+    ExprPtr copy = conjunct->clone();
+    if (isMovableConjunct(*copy) && renameIdentifiers(*copy, pushed, union_names, member_names)) renamed.push_back(std::move(copy));
+  }
+  return renamed;
 }
 
 std::vector<bool> preservedJoinSides(const SelectQuery& query) {

@@ -4,7 +4,6 @@
 // predicates, and rows_read must shrink to the matching granules for a sorting-key filter.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -23,49 +22,11 @@ namespace {
 
 using testing::rowsOf;
 
-class ScratchDirectory {
- public:
-  ScratchDirectory() {
-    static int counter = 0;
-    path_ = std::filesystem::temp_directory_path() / ("perch-pruning-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchDirectory() { std::filesystem::remove_all(path_); }
-  const std::filesystem::path& path() const { return path_; }
+using testing::FixtureCatalog;
+using testing::ScratchDirectory;
 
- private:
-  std::filesystem::path path_;
-};
-
-class TablesCatalog : public Catalog {
- public:
-  void add(const std::string& name, std::shared_ptr<Table> table) { tables_[name] = std::move(table); }
-  SnapshotPtr table(std::string_view name) const override {
-    auto it = tables_.find(std::string(name));
-    return it == tables_.end() ? nullptr : it->second->snapshot();
-  }
-  std::optional<std::string> view(std::string_view) const override { return std::nullopt; }
-
- private:
-  std::map<std::string, std::shared_ptr<Table>> tables_;
-};
-
-TableOptions durableOptions(const std::filesystem::path& directory, std::vector<std::string> sorting_key, size_t granule_rows) {
-  TableOptions options;
-  options.directory = directory;
-  options.sorting_key = std::move(sorting_key);
-  options.granule_rows = granule_rows;
-  options.background = false;
-  return options;
-}
-
-QueryOptions queryOptions(unsigned threads) {
-  QueryOptions options;
-  options.now_seconds = *parseDateTime("2024-03-15 12:34:56");
-  options.threads = threads;
-  return options;
-}
+using testing::durableTableOptions;
+using testing::fixtureQueryOptions;
 
 // ---- random data with edge values ----
 
@@ -225,8 +186,8 @@ class PredicateGenerator {
 // ---- the property: pruning never changes an answer ----
 
 TEST(Pruning, RandomPredicatesGiveTheSameRowsWithAndWithoutPruning) {
-  ScratchDirectory dir;
-  auto durable = std::make_shared<Table>("t", randomSchema(), durableOptions(dir.path(), {"s", "ts"}, 16));
+  ScratchDirectory dir("perch-pruning-test");
+  auto durable = std::make_shared<Table>("t", randomSchema(), durableTableOptions(dir.path(), {"s", "ts"}, 16));
   auto memory = std::make_shared<Table>("t", randomSchema());
   std::mt19937_64 random(2024);
   int64_t next_id = 0;
@@ -240,9 +201,9 @@ TEST(Pruning, RandomPredicatesGiveTheSameRowsWithAndWithoutPruning) {
     if (part < 3) durable->flush();
   }
   ASSERT_EQ(durable->stats().parts, 3u);
-  TablesCatalog pruned_catalog, full_catalog;
-  pruned_catalog.add("t", durable);
-  full_catalog.add("t", memory);
+  FixtureCatalog pruned_catalog, full_catalog;
+  pruned_catalog.addTable("t", durable);
+  full_catalog.addTable("t", memory);
 
   // PERCH_PRUNING_QUERIES / PERCH_PRUNING_SEED widen the search when pruning changes.
   const char* queries_text = std::getenv("PERCH_PRUNING_QUERIES");
@@ -256,13 +217,13 @@ TEST(Pruning, RandomPredicatesGiveTheSameRowsWithAndWithoutPruning) {
     const std::string sql = "SELECT id FROM t WHERE " + where + " ORDER BY id";
     QueryResult expected, actual;
     try {
-      expected = executeQuery(sql, full_catalog, queryOptions(1 + static_cast<unsigned>(i % 2)));
+      expected = executeQuery(sql, full_catalog, fixtureQueryOptions(1 + static_cast<unsigned>(i % 2)));
     } catch (const Error& error) {
       // A predicate ClickHouse rejects too (e.g. a string against a number): both must reject it.
-      EXPECT_THROW(executeQuery(sql, pruned_catalog, queryOptions(1)), Error) << sql;
+      EXPECT_THROW(executeQuery(sql, pruned_catalog, fixtureQueryOptions(1)), Error) << sql;
       continue;
     }
-    actual = executeQuery(sql, pruned_catalog, queryOptions(1 + static_cast<unsigned>(i % 2)));
+    actual = executeQuery(sql, pruned_catalog, fixtureQueryOptions(1 + static_cast<unsigned>(i % 2)));
     ++checked;
     ASSERT_EQ(rowsOf(actual), rowsOf(expected)) << sql;
     EXPECT_LE(actual.rows_read, expected.rows_read) << sql;
@@ -280,8 +241,8 @@ TEST(Pruning, RandomPredicatesGiveTheSameRowsWithAndWithoutPruning) {
 class TenantTable : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    directory_ = new ScratchDirectory;
-    TableOptions options = durableOptions(directory_->path(), {"organization_id", "timestamp"}, 8192);
+    directory_ = new ScratchDirectory("perch-pruning-test");
+    TableOptions options = durableTableOptions(directory_->path(), {"organization_id", "timestamp"}, 8192);
     table_ = std::make_shared<Table>("app_events", testing::appEventsSchema(), options);
     // 1,000,000 rows, 100 tenants (org_0 .. org_99) of different sizes, two parts.
     std::mt19937_64 random(11);
@@ -305,8 +266,8 @@ class TenantTable : public ::testing::Test {
       if (begin == 400'000) table_->flush();
     }
     table_->flush();
-    catalog_ = new TablesCatalog;
-    catalog_->add("app_events", table_);
+    catalog_ = new FixtureCatalog;
+    catalog_->addTable("app_events", table_);
   }
   static void TearDownTestSuite() {
     delete catalog_;
@@ -314,11 +275,11 @@ class TenantTable : public ::testing::Test {
     delete directory_;
   }
 
-  static QueryResult run(const std::string& sql, unsigned threads = 2) { return executeQuery(sql, *catalog_, queryOptions(threads)); }
+  static QueryResult run(const std::string& sql, unsigned threads = 2) { return executeQuery(sql, *catalog_, fixtureQueryOptions(threads)); }
 
   static inline ScratchDirectory* directory_ = nullptr;
   static inline std::shared_ptr<Table> table_;
-  static inline TablesCatalog* catalog_ = nullptr;
+  static inline FixtureCatalog* catalog_ = nullptr;
   static inline std::map<std::string, uint64_t> tenant_rows_;
 };
 
@@ -375,11 +336,11 @@ TEST_F(TenantTable, ReadsOnlyTheNeededColumns) {
 // ---- a flipped byte fails the query that reads it ----
 
 TEST(CorruptPart, FailsTheQueryThatReadsTheBlockNamingThePart) {
-  ScratchDirectory dir;
+  ScratchDirectory dir("perch-pruning-test");
   TableSchema schema{{{"key", DataType::parse("String")}, {"value", DataType::parse("Int64")}}};
   std::filesystem::path part_file;
   {
-    Table table("c", schema, durableOptions(dir.path(), {"key"}, 4));
+    Table table("c", schema, durableTableOptions(dir.path(), {"key"}, 4));
     auto key = std::make_shared<ColumnString>(schema.columns[0].type);
     auto value = std::make_shared<ColumnVector<int64_t>>(schema.columns[1].type);
     for (int i = 0; i < 12; ++i) {
@@ -401,11 +362,11 @@ TEST(CorruptPart, FailsTheQueryThatReadsTheBlockNamingThePart) {
     file.seekp(position);
     file.put(static_cast<char>(byte ^ 0x08));
   }
-  auto table = std::make_shared<Table>("c", schema, durableOptions(dir.path(), {"key"}, 4));  // reopened: nothing cached
-  TablesCatalog catalog;
-  catalog.add("c", table);
+  auto table = std::make_shared<Table>("c", schema, durableTableOptions(dir.path(), {"key"}, 4));  // reopened: nothing cached
+  FixtureCatalog catalog;
+  catalog.addTable("c", table);
   try {
-    executeQuery("SELECT sum(value) FROM c", catalog, queryOptions(2));
+    executeQuery("SELECT sum(value) FROM c", catalog, fixtureQueryOptions(2));
     FAIL() << "expected the corrupt block to fail the query";
   } catch (const Error& error) {
     const std::string message = error.what();
@@ -414,16 +375,16 @@ TEST(CorruptPart, FailsTheQueryThatReadsTheBlockNamingThePart) {
     EXPECT_NE(message.find("checksum mismatch"), std::string::npos) << message;
   }
   // Queries that do not read the broken block still answer.
-  EXPECT_EQ(rowsOf(executeQuery("SELECT count() FROM c", catalog, queryOptions(1))), std::vector<std::string>{"12"});
-  EXPECT_EQ(rowsOf(executeQuery("SELECT count() FROM c WHERE key = 'k2'", catalog, queryOptions(1))), std::vector<std::string>{"4"});
+  EXPECT_EQ(rowsOf(executeQuery("SELECT count() FROM c", catalog, fixtureQueryOptions(1))), std::vector<std::string>{"12"});
+  EXPECT_EQ(rowsOf(executeQuery("SELECT count() FROM c WHERE key = 'k2'", catalog, fixtureQueryOptions(1))), std::vector<std::string>{"4"});
 }
 
 // ---- FINAL ----
 
 TEST(Final, KeepsTheRowWithTheGreatestVersionPerSortingKey) {
-  ScratchDirectory dir;
+  ScratchDirectory dir("perch-pruning-test");
   TableSchema schema{{{"key", DataType::parse("String")}, {"version", DataType::parse("UInt32")}, {"value", DataType::parse("Int64")}}};
-  TableOptions options = durableOptions(dir.path(), {"key"}, 4);
+  TableOptions options = durableTableOptions(dir.path(), {"key"}, 4);
   options.engine = TableEngine::kReplacingMergeTree;
   options.version_column = "version";
   auto table = std::make_shared<Table>("r", schema, options);
@@ -446,22 +407,22 @@ TEST(Final, KeepsTheRowWithTheGreatestVersionPerSortingKey) {
   table->append(batch({{"a", 3, 11}, {"b", 2, 21}, {"d", 1, 40}}), Durability::kWritten);
   table->flush();
   table->append(batch({{"a", 3, 12}, {"c", 0, 31}}), Durability::kWritten);  // buffered; a: tie → last wins
-  TablesCatalog catalog;
-  catalog.add("r", table);
-  const auto final_rows = rowsOf(executeQuery("SELECT key, value FROM r FINAL ORDER BY key", catalog, queryOptions(2)));
+  FixtureCatalog catalog;
+  catalog.addTable("r", table);
+  const auto final_rows = rowsOf(executeQuery("SELECT key, value FROM r FINAL ORDER BY key", catalog, fixtureQueryOptions(2)));
   EXPECT_EQ(final_rows, (std::vector<std::string>{"a|12", "b|20", "c|30", "d|40"}));
   // FINAL happens before WHERE: a filter on a non-key column sees only the surviving versions.
-  EXPECT_EQ(rowsOf(executeQuery("SELECT key FROM r FINAL WHERE value = 11", catalog, queryOptions(1))), std::vector<std::string>{});
-  EXPECT_EQ(rowsOf(executeQuery("SELECT key, value FROM r FINAL WHERE key = 'b'", catalog, queryOptions(1))),
+  EXPECT_EQ(rowsOf(executeQuery("SELECT key FROM r FINAL WHERE value = 11", catalog, fixtureQueryOptions(1))), std::vector<std::string>{});
+  EXPECT_EQ(rowsOf(executeQuery("SELECT key, value FROM r FINAL WHERE key = 'b'", catalog, fixtureQueryOptions(1))),
             std::vector<std::string>{"b|20"});
   // Without FINAL every version is there.
-  EXPECT_EQ(rowsOf(executeQuery("SELECT count() FROM r", catalog, queryOptions(1))), std::vector<std::string>{"8"});
+  EXPECT_EQ(rowsOf(executeQuery("SELECT count() FROM r", catalog, fixtureQueryOptions(1))), std::vector<std::string>{"8"});
 }
 
 TEST(Final, IsANoOpOnAPlainMergeTree) {
-  ScratchDirectory dir;
+  ScratchDirectory dir("perch-pruning-test");
   TableSchema schema{{{"key", DataType::parse("String")}, {"value", DataType::parse("Int64")}}};
-  auto table = std::make_shared<Table>("m", schema, durableOptions(dir.path(), {"key"}, 4));
+  auto table = std::make_shared<Table>("m", schema, durableTableOptions(dir.path(), {"key"}, 4));
   auto key = std::make_shared<ColumnString>(schema.columns[0].type);
   auto value = std::make_shared<ColumnVector<int64_t>>(schema.columns[1].type);
   for (int i = 0; i < 3; ++i) {
@@ -473,9 +434,9 @@ TEST(Final, IsANoOpOnAPlainMergeTree) {
   rows.columns = {key, value};
   table->append(std::move(rows), Durability::kWritten);
   table->flush();
-  TablesCatalog catalog;
-  catalog.add("m", table);
-  EXPECT_EQ(rowsOf(executeQuery("SELECT count() FROM m FINAL", catalog, queryOptions(1))), std::vector<std::string>{"3"});
+  FixtureCatalog catalog;
+  catalog.addTable("m", table);
+  EXPECT_EQ(rowsOf(executeQuery("SELECT count() FROM m FINAL", catalog, fixtureQueryOptions(1))), std::vector<std::string>{"3"});
 }
 
 }  // namespace

@@ -1,7 +1,13 @@
-// A small in-memory Catalog for executor tests: tables built from Batches, views as SQL text.
+// Shared pieces of executor tests: a small Catalog (tables built from Batches or given as Tables,
+// views as SQL text), scratch directories and options for durable tables, the fixed query clock,
+// and generated app_events rows.
 #pragma once
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -17,6 +23,8 @@ class FixtureCatalog : public Catalog {
     for (auto& batch : batches) table->append(std::move(batch));
     tables_[name] = table;
   }
+  /// A table built elsewhere (a durable one, with parts and granule statistics).
+  void addTable(const std::string& name, std::shared_ptr<Table> table) { tables_[name] = std::move(table); }
   void addView(const std::string& name, const std::string& sql) { views_[name] = sql; }
 
   SnapshotPtr table(std::string_view name) const override {
@@ -33,6 +41,54 @@ class FixtureCatalog : public Catalog {
   std::map<std::string, std::shared_ptr<Table>> tables_;
   std::map<std::string, std::string> views_;
 };
+
+/// A fresh directory under the system temp directory, removed with everything in it on destruction.
+class ScratchDirectory {
+ public:
+  explicit ScratchDirectory(const std::string& prefix = "perch-test") {
+    static int counter = 0;
+    path_ = std::filesystem::temp_directory_path() / (prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchDirectory() { std::filesystem::remove_all(path_); }
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// Options of a durable table in `directory`, flushed by the test (no background work).
+inline TableOptions durableTableOptions(const std::filesystem::path& directory, std::vector<std::string> sorting_key, size_t granule_rows) {
+  TableOptions options;
+  options.directory = directory;
+  options.sorting_key = std::move(sorting_key);
+  options.granule_rows = granule_rows;
+  options.background = false;
+  return options;
+}
+
+/// Query options with the clock the SQL files use (now() = 2024-03-15 12:34:56 UTC).
+inline QueryOptions fixtureQueryOptions(unsigned threads, bool predicate_pushdown = true) {
+  QueryOptions options;
+  options.now_seconds = *parseDateTime("2024-03-15 12:34:56");
+  options.threads = threads;
+  options.predicate_pushdown = predicate_pushdown;
+  return options;
+}
+
+/// Appends `value` (NULL when absent) to a Nullable column of T.
+template <typename T>
+void appendNullable(ColumnNullable& column, std::optional<T> value) {
+  if (!value) {
+    column.appendNull();
+    return;
+  }
+  static_cast<ColumnVector<T>&>(column.nested()).data().push_back(*value);
+  column.nullMap().push_back(0);
+}
 
 /// One generated app_events row.
 struct Event {

@@ -4,6 +4,7 @@
 // 18.16 (FORMAT TSV prints the totals row after an empty line).
 #include <gtest/gtest.h>
 
+#include "common/error.h"
 #include "exec/query.h"
 #include "query_fixture.h"
 
@@ -64,6 +65,39 @@ TEST(Totals, AbsentWithoutWithTotalsAndInSubqueries) {
   const QueryResult outer = run("SELECT sum(c) FROM (SELECT number % 3 AS k, count() c FROM numbers(10) GROUP BY k WITH TOTALS)");
   EXPECT_EQ(rowsOf(outer), (std::vector<std::string>{"10"}));  // the subquery's totals row is no row of it
   EXPECT_TRUE(outer.totals.empty());
+}
+
+// Without GROUP BY the totals row is computed like the single aggregated row; rows and totals
+// from ClickHouse 18.16 (`SELECT count(), sum(number) FROM numbers(10) WITH TOTALS` prints 10 45,
+// then 10 45). HAVING that drops the row leaves totals at the states' defaults, and LIMIT/OFFSET
+// apply to the rows only.
+TEST(Totals, WithoutGroupBy) {
+  struct Case {
+    const char* sql;
+    std::vector<std::string> rows;
+    const char* totals;
+  };
+  const Case cases[] = {
+      {"SELECT count(), sum(number) FROM numbers(10) WITH TOTALS", {"10|45"}, "10|45"},
+      {"SELECT count(), sum(number) FROM numbers(10) WHERE number > 100 WITH TOTALS", {"0|0"}, "0|0"},
+      {"SELECT count() c, sum(number) s FROM numbers(10) WITH TOTALS HAVING c > 100", {}, "0|0"},
+      {"SELECT count() c FROM numbers(10) WITH TOTALS ORDER BY c LIMIT 1 OFFSET 1", {}, "10"},
+  };
+  for (const Case& test : cases) {
+    const QueryResult result = run(test.sql);
+    EXPECT_EQ(rowsOf(result), test.rows) << test.sql;
+    EXPECT_EQ(totalsOf(result), test.totals) << test.sql;
+  }
+}
+
+TEST(Totals, WithoutAggregationIsRefused) {
+  try {
+    run("SELECT number FROM numbers(3) WITH TOTALS");
+    FAIL() << "expected a 400";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::kBadRequest);
+    EXPECT_NE(std::string(error.what()).find("WITH TOTALS requires GROUP BY or an aggregate function"), std::string::npos) << error.what();
+  }
 }
 
 }  // namespace
