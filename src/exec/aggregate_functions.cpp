@@ -14,6 +14,7 @@
 #include "exec/aggregate_combinators.h"
 #include "exec/aggregate_function.h"
 #include "exec/cast.h"
+#include "exec/decimal_aggregates.h"
 #include "exec/hash_table.h"
 #include "exec/kernel_loops.h"
 #include "exec/type_rules.h"
@@ -590,6 +591,7 @@ const std::unordered_map<std::string, AggregateDefinition>& definitions() {
     t["count"] = {[](auto, auto) -> AggregateFunctionPtr { return std::make_shared<Count>(); }, false, 0, 1};
     t["sum"] = {[](std::span<const DataType> types, auto) -> AggregateFunctionPtr {
                   const DataType& type = types[0];
+                  if (type.isDecimal()) return makeDecimalSum(type);
                   if (!type.isNumber() && type.id() != TypeId::kBool) illegalAggregateType("sum", type);
                   return dispatchFixed(type, [&](auto tag) -> AggregateFunctionPtr {
                     using T = decltype(tag);
@@ -602,6 +604,7 @@ const std::unordered_map<std::string, AggregateDefinition>& definitions() {
                 }};
     t["avg"] = {[](std::span<const DataType> types, auto) -> AggregateFunctionPtr {
                   const DataType& type = types[0];
+                  if (type.isDecimal()) return makeDecimalAvg(type);
                   if (!type.isNumber() && type.id() != TypeId::kBool) illegalAggregateType("avg", type);
                   return dispatchFixed(type, [&](auto tag) -> AggregateFunctionPtr {
                     return std::make_shared<Avg<decltype(tag)>>();

@@ -6,9 +6,11 @@
 
 #include "common/error.h"
 #include "exec/cast.h"
+#include "exec/decimal_functions.h"
 #include "exec/function_registry.h"
 #include "exec/kernel_loops.h"
 #include "exec/type_rules.h"
+#include "types/date_time.h"
 
 namespace perch {
 
@@ -106,6 +108,22 @@ FunctionDefinition arithmetic(const char* name, ArithmeticOp op) {
     checkArgumentCount(name, args, 2, 2);
     const DataType& a = args[0].type;
     const DataType& b = args[1].type;
+    if (a.isDecimal() || b.isDecimal()) return resolveDecimalArithmetic(op, a, b, name);
+    // DateTime64 +/- an integer adds whole seconds, as ClickHouse (addSeconds); the type is kept.
+    if ((op == ArithmeticOp::kPlus || op == ArithmeticOp::kMinus) &&
+        ((a.id() == TypeId::kDateTime64 && b.isInteger()) || (a.isInteger() && b.id() == TypeId::kDateTime64))) {
+      const bool time_first = a.id() == TypeId::kDateTime64;
+      if (!time_first && op == ArithmeticOp::kMinus) throwIllegalArgument(name, 1, b);
+      const DataType result = time_first ? a : b;
+      const int64_t ticks_per_second = powerOfTen(result.precision());
+      return ResolvedFunction{result, [time_first, result, ticks_per_second](std::span<const Datum> call, size_t rows) {
+                                const Datum& ticks = call[time_first ? 0 : 1];  // Int64 storage, read as it is
+                                const Datum seconds = castDatum(call[time_first ? 1 : 0], DataType(TypeId::kInt64));
+                                return binaryLoop<int64_t, int64_t, int64_t>(ticks, seconds, rows, result, [ticks_per_second](int64_t t, int64_t n) {
+                                  return Op::template apply<int64_t>(t, MultiplyOp::apply<int64_t>(n, ticks_per_second));
+                                });
+                              }};
+    }
     // Date/DateTime +/- a number keeps the date type.
     if ((op == ArithmeticOp::kPlus || op == ArithmeticOp::kMinus) && (isDateOrDateTime(a) || isDateOrDateTime(b)) &&
         !(isDateOrDateTime(a) && isDateOrDateTime(b))) {
@@ -138,6 +156,7 @@ FunctionDefinition negate() {
   definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
     checkArgumentCount("negate", args, 1, 1);
     const DataType& a = args[0].type;
+    if (a.isDecimal()) return resolveDecimalNegate(a);
     if (!a.isNumber()) throwIllegalArgument("negate", 0, a);
     const DataType result = a.isFloat() ? a : integerType(true, a.isSigned() ? a.fixedWidth() : std::min<size_t>(a.fixedWidth() * 2, 8));
     return ResolvedFunction{result, [result](std::span<const Datum> call, size_t rows) {
@@ -159,6 +178,7 @@ FunctionDefinition abs() {
   definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
     checkArgumentCount("abs", args, 1, 1);
     const DataType& a = args[0].type;
+    if (a.isDecimal()) return resolveDecimalAbs(a);
     if (!a.isNumber()) throwIllegalArgument("abs", 0, a);
     const DataType result = a.isFloat() ? a : integerType(false, a.fixedWidth());
     return ResolvedFunction{result, [a, result](std::span<const Datum> call, size_t rows) {

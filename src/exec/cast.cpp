@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "exec/decimal_cast.h"
 #include "exec/type_rules.h"
 #include "types/date_time.h"
 
@@ -117,6 +118,7 @@ ColumnPtr castFromString(const ColumnString& in, const DataType& to, ParseFailur
     return result;
   }
   if (to.isTuple()) throwBadRequest("Conversion from String to " + to.name() + " is not supported");
+  if (to.isDecimal()) return parseDecimalColumn(in, to, on_failure);
   return dispatchPhysical(to, [&](auto* tag) -> ColumnPtr {
     using ColumnType = std::remove_pointer_t<decltype(tag)>;
     if constexpr (requires { typename ColumnType::ValueType; }) {
@@ -343,6 +345,8 @@ ColumnPtr castColumn(const ColumnPtr& from, const DataType& to_in, ParseFailure 
   }
   if (to.isStringLike()) return castToString(*from, to);
   if (to.isTuple() || from_type.isTuple()) return castTuple(from, to, on_failure);
+  if (from_type.isDecimal()) return castFromDecimal(*from, to);
+  if (to.isDecimal()) return castToDecimal(*from, to);
   if (isTimeConversion(from_type, to)) return castTime(*from, to);
   return castNumeric(*from, to);
 }

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "exec/cast.h"
+#include "exec/decimal_functions.h"
 #include "exec/function_registry.h"
 #include "exec/kernel_loops.h"
 #include "exec/type_rules.h"
@@ -173,6 +174,10 @@ FunctionDefinition comparison(const char* name) {
       return ResolvedFunction{kUInt8Type, [](std::span<const Datum> call, size_t rows) {
                                 return compareStrings<Op>(call[0], call[1], rows);
                               }};
+    }
+    if (a.isDecimal() || b.isDecimal()) {
+      // A string side (a literal, usually) is read as the other side's Decimal type.
+      return resolveDecimalComparison(a.isStringLike() ? b : a, b.isStringLike() ? a : b, name, &Op::fromOrder);
     }
     if (!isNumeric(a) && !a.isStringLike()) throwIllegalArgument(name, 0, a);
     if (!isNumeric(b) && !b.isStringLike()) throwIllegalArgument(name, 1, b);

@@ -72,6 +72,29 @@ FunctionDefinition toDateTime64(std::string name, ParseFailure on_failure) {
   return definition;
 }
 
+// toDecimal32/64/128(value, S) and their OrZero/OrNull forms: Decimal(9/18/38, S).
+FunctionDefinition toDecimal(std::string name, unsigned precision, ParseFailure on_failure) {
+  FunctionDefinition definition;
+  definition.resolve = [name, precision, on_failure](std::span<const ArgumentInfo> args, const FunctionContext&) {
+    checkArgumentCount(name, args, 2, 2);
+    if (!args[1].constant || !args[1].type.isInteger()) throwBadRequest("Scale of " + name + " must be a constant integer");
+    const int64_t scale = asVector<int64_t>(*castColumn(args[1].constant, DataType(TypeId::kInt64))).data()[0];
+    if (scale < 0 || scale > precision) {
+      throwBadRequest("Scale " + std::to_string(scale) + " of " + name + " is out of bounds (0 to " + std::to_string(precision) + ")");
+    }
+    const DataType& source = removeNullable(args[0].type);
+    if (!source.isNumber() && !source.isDecimal() && !source.isStringLike() && source.id() != TypeId::kBool) {
+      throwIllegalArgument(name, 0, args[0].type);
+    }
+    const DataType to = DataType::decimal(precision, static_cast<unsigned>(scale));
+    const DataType result = on_failure == ParseFailure::kNull ? makeNullable(to) : to;
+    return ResolvedFunction{result, [to, on_failure](std::span<const Datum> call, size_t) {
+                              return castDatum(call[0], to, on_failure);
+                            }};
+  };
+  return definition;
+}
+
 // toUnixTimestamp64Milli/Micro/Nano(t): the DateTime64's instant as Int64 ticks of that unit.
 FunctionDefinition toUnixTimestamp64(std::string name, unsigned digits) {
   FunctionDefinition definition;
@@ -170,6 +193,13 @@ void registerConversionFunctions(FunctionRegistry& registry) {
     registry.add(std::string("toUnixTimestamp64") + unit.suffix, toUnixTimestamp64(std::string("toUnixTimestamp64") + unit.suffix, unit.digits));
     registry.add(std::string("fromUnixTimestamp64") + unit.suffix,
                  fromUnixTimestamp64(std::string("fromUnixTimestamp64") + unit.suffix, unit.digits));
+  }
+  for (const unsigned bits : {32u, 64u, 128u}) {
+    const std::string base = "toDecimal" + std::to_string(bits);
+    const unsigned precision = bits == 32 ? 9 : bits == 64 ? 18 : 38;
+    registry.add(base, toDecimal(base, precision, ParseFailure::kThrow));
+    registry.add(base + "OrZero", toDecimal(base + "OrZero", precision, ParseFailure::kZero));
+    registry.add(base + "OrNull", toDecimal(base + "OrNull", precision, ParseFailure::kNull));
   }
   registry.alias("toBoolean", "toBool");
   registry.add("CAST", castFunction(), true);

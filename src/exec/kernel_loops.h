@@ -62,6 +62,10 @@ decltype(auto) dispatchFixed(const DataType& type, Fn&& fn) {
     case TypeId::kUInt64: return fn(uint64_t{});
     case TypeId::kFloat32: return fn(float{});
     case TypeId::kFloat64: return fn(double{});
+    // Raw units of 10^-scale: callers that do arithmetic on them handle the scale (decimal_*.cpp).
+    case TypeId::kDecimal:
+      if (type.decimalPrecision() <= 9) return fn(int32_t{});
+      return fn(int64_t{});
     default: break;
   }
   throwBadRequest("Type " + type.name() + " is not a number");

@@ -60,7 +60,36 @@ DataType arithmeticView(const DataType& type) {
 
 }  // namespace
 
+unsigned decimalClassPrecision(const DataType& type) {
+  const unsigned precision = type.decimalPrecision();
+  return precision <= 9 ? 9 : precision <= 18 ? 18 : 38;
+}
+
+DataType decimalArithmeticResultType(ArithmeticOp op, const DataType& a, const DataType& b, std::string_view function) {
+  const bool supported_op = op == ArithmeticOp::kPlus || op == ArithmeticOp::kMinus || op == ArithmeticOp::kMultiply ||
+                            op == ArithmeticOp::kDivide;
+  const auto operand = [](const DataType& type) { return type.isDecimal() || type.isInteger(); };
+  if (!supported_op || !operand(a) || !operand(b)) {
+    throwBadRequest("Illegal types " + a.name() + " and " + b.name() + " of arguments of function " + std::string(function));
+  }
+  if (!a.isDecimal() || !b.isDecimal()) return a.isDecimal() ? a : b;
+  const unsigned precision = std::max(decimalClassPrecision(a), decimalClassPrecision(b));
+  switch (op) {
+    case ArithmeticOp::kMultiply:
+      if (a.scale() + b.scale() > precision) throwBadRequest("Scale is out of bounds in function " + std::string(function));
+      return DataType::decimal(precision, a.scale() + b.scale());
+    case ArithmeticOp::kDivide:
+      if (b.scale() > a.scale()) {
+        throwBadRequest("Decimal result's scale is less than the divisor's in function " + std::string(function) + " (" +
+                        a.name() + " / " + b.name() + ")");
+      }
+      return DataType::decimal(precision, a.scale());
+    default: return DataType::decimal(precision, std::max(a.scale(), b.scale()));
+  }
+}
+
 DataType arithmeticResultType(ArithmeticOp op, const DataType& a_in, const DataType& b_in, std::string_view function) {
+  if (a_in.isDecimal() || b_in.isDecimal()) return decimalArithmeticResultType(op, a_in, b_in, function);
   // DateTime64 takes part in date arithmetic through INTERVAL only (addSeconds etc.), never as its ticks.
   const bool ticks = a_in.id() == TypeId::kDateTime64 || b_in.id() == TypeId::kDateTime64;
   if (!isNumeric(a_in) || !isNumeric(b_in) || ticks) {
@@ -172,6 +201,27 @@ DataType leastSupertype(std::span<const DataType> types, std::string_view contex
     return fail();
   }
   if (std::all_of(plain.begin(), plain.end(), isDateOrTime)) return finish(dateTimeSupertype(plain));
+  if (std::any_of(plain.begin(), plain.end(), [](const DataType& t) { return t.isDecimal(); }) &&
+      std::all_of(plain.begin(), plain.end(), [](const DataType& t) { return t.isDecimal() || t.isInteger(); })) {
+    // Decimals meet in the widest storage class and the largest scale ([toDecimal32(1, 2),
+    // toDecimal64(2, 3)] is Array(Decimal(18, 3)) in ClickHouse 18.16). Integers join as current
+    // ClickHouse has them (18.16 has no such supertype): the class must also hold their digits at
+    // that scale (UInt8 3, 16-bit 5, 32-bit 10, 64-bit 20). Floats never meet Decimals.
+    unsigned precision = 0, scale = 0, integer_digits = 0;
+    for (const DataType& t : plain) {
+      if (t.isDecimal()) {
+        precision = std::max(precision, decimalClassPrecision(t));
+        scale = std::max(scale, t.scale());
+        integer_digits = std::max(integer_digits, t.decimalPrecision() - t.scale());
+      } else {
+        const size_t width = t.fixedWidth();
+        integer_digits = std::max<unsigned>(integer_digits, width == 1 ? 3 : width == 2 ? 5 : width == 4 ? 10 : 20);
+      }
+    }
+    const unsigned needed = std::min(38u, integer_digits + scale);
+    precision = std::max(precision, needed <= 9 ? 9u : needed <= 18 ? 18u : 38u);
+    return finish(DataType::decimal(precision, scale));
+  }
   if (std::all_of(plain.begin(), plain.end(), [](const DataType& t) { return t.isTuple(); })) {
     return finish(tupleSupertype(plain, context));
   }

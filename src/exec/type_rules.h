@@ -30,6 +30,16 @@ bool isDateOrTime(const DataType& type);
 /// Int32 * Int32 -> Int64, a / b -> Float64, ...). Throws kBadRequest naming `function` otherwise.
 DataType arithmeticResultType(ArithmeticOp op, const DataType& a, const DataType& b, std::string_view function);
 
+/// Decimal(9), Decimal(18) or Decimal(38): the precision of the storage class holding `type`'s values.
+unsigned decimalClassPrecision(const DataType& type);
+
+/// The result type of `a op b` where a or b is a Decimal and the other a Decimal or an integer, as
+/// ClickHouse 18.16 types it: an integer takes the Decimal's type; two Decimals give the wider
+/// storage class (Decimal(9|18|38, S)) with S = max(Sa, Sb) for + and -, Sa + Sb for * (an error
+/// past the class precision) and Sa for / (an error when Sb > Sa). Floats, intDiv and modulo are
+/// errors, as in 18.16.
+DataType decimalArithmeticResultType(ArithmeticOp op, const DataType& a, const DataType& b, std::string_view function);
+
 /// The narrowest type every one of `types` converts to without loss (ClickHouse getLeastSupertype),
 /// Nullable when any is Nullable or Nothing. Throws kBadRequest with `context` when there is none.
 /// Dates and times meet in DateTime64 (the largest precision) when one is DateTime64, else in

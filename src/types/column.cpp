@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "types/date_time.h"
+#include "types/decimal.h"
 #include "types/escaping.h"
 
 namespace perch {
@@ -150,6 +151,9 @@ void ColumnVector<T>::formatText(size_t row, std::string& out) const {
       formatDateTime64(static_cast<int64_t>(value), type().precision(), type().timeZone(), out);
       return;
     case TypeId::kBool: out.append(value ? "true" : "false"); return;
+    case TypeId::kDecimal:
+      if constexpr (std::is_integral_v<T>) formatDecimal(value, type().scale(), out);
+      return;
     default: break;
   }
   if constexpr (std::is_floating_point_v<T>) {
@@ -175,7 +179,8 @@ void ColumnVector<T>::formatJson(size_t row, std::string& out, const FormatOptio
   if constexpr (std::is_floating_point_v<T>) {
     if (!std::isfinite(data_[row])) { out.append("null"); return; }
   }
-  const bool quote = options.quote_64bit_integers && sizeof(T) == 8 && std::is_integral_v<T>;
+  // Decimals are bare JSON numbers at every width (1.50), as ClickHouse writes them.
+  const bool quote = options.quote_64bit_integers && sizeof(T) == 8 && std::is_integral_v<T> && id != TypeId::kDecimal;
   if (quote) out.push_back('"');
   formatText(row, out);
   if (quote) out.push_back('"');

@@ -66,7 +66,7 @@ class Column {
   DataType type_;
 };
 
-/// Fixed-width values: all integers, floats, Bool, Date, DateTime and DateTime64.
+/// Fixed-width values: all integers, floats, Bool, Date, DateTime, DateTime64 and Decimal.
 template <typename T>
 class ColumnVector final : public Column {
  public:
@@ -250,6 +250,9 @@ decltype(auto) dispatchPhysical(const DataType& type, Fn&& fn) {
     // null map, as exec/datum.cpp creates it.
     case TypeId::kNothing: break;
     case TypeId::kTuple: throwTupleUnsupported();
+    case TypeId::kDecimal:
+      if (type.decimalPrecision() <= 9) return fn(static_cast<ColumnVector<int32_t>*>(nullptr));
+      return fn(static_cast<ColumnVector<int64_t>*>(nullptr));
   }
   return fn(static_cast<ColumnVector<uint8_t>*>(nullptr));
 }

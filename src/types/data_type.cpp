@@ -142,6 +142,29 @@ DataType parseTuple(std::string_view text, std::string_view inner) {
   return DataType::tuple(std::move(elements), std::move(names));
 }
 
+unsigned parseSmallNumber(std::string_view text, std::string_view whole, std::string_view expected) {
+  unsigned value = 0;
+  if (text.empty() || text.size() > 3) throwBadType(whole, expected);
+  for (char c : text) {
+    if (c < '0' || c > '9') throwBadType(whole, expected);
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  return value;
+}
+
+// Decimal(P, S) / Decimal(P) (scale 0), and Decimal32(S) / Decimal64(S) / Decimal128(S), which are
+// Decimal(9, S), Decimal(18, S) and Decimal(38, S).
+DataType parseDecimal(std::string_view text, std::string_view inner, unsigned fixed_precision) {
+  const std::vector<std::string_view> pieces = splitArguments(inner);
+  if (fixed_precision) {
+    if (pieces.size() != 1) throwBadType(text, "expected one argument, the scale");
+    return DataType::decimal(fixed_precision, parseSmallNumber(pieces[0], text, "expected a number as the scale"));
+  }
+  if (pieces.size() > 2) throwBadType(text, "expected Decimal(precision, scale)");
+  const unsigned precision = parseSmallNumber(pieces[0], text, "expected a number as the precision");
+  return DataType::decimal(precision, pieces.size() == 2 ? parseSmallNumber(pieces[1], text, "expected a number as the scale") : 0);
+}
+
 DataType parseSimpleAggregateFunction(std::string_view text, std::string_view inner) {
   const std::vector<std::string_view> pieces = splitArguments(inner);
   if (pieces.size() != 2 || !isIdentifier(pieces[0])) {
@@ -197,6 +220,23 @@ DataType DataType::dateTime64(unsigned precision, std::string_view zone) {
   type.details_ = std::make_shared<const Details>(std::move(details));
   return type;
 }
+
+DataType DataType::decimal(unsigned precision, unsigned scale) {
+  if (precision < 1 || precision > 38) {
+    throw Error(ErrorCode::kBadRequest, "Decimal precision " + std::to_string(precision) + " is out of bounds (1 to 38)");
+  }
+  if (scale > precision) {
+    throw Error(ErrorCode::kBadRequest, "Decimal scale " + std::to_string(scale) + " is out of bounds (0 to the precision " +
+                                            std::to_string(precision) + ")");
+  }
+  DataType type(TypeId::kDecimal);
+  type.details_ = std::make_shared<const Details>(Details{.decimal_precision = precision, .scale = scale});
+  return type;
+}
+
+unsigned DataType::decimalPrecision() const { return details_ ? details_->decimal_precision : 0; }
+
+unsigned DataType::scale() const { return details_ ? details_->scale : 0; }
 
 DataType DataType::tuple(std::vector<DataType> elements, std::vector<std::string> names) {
   if (elements.empty()) throw Error(ErrorCode::kBadRequest, "a Tuple needs at least one element");
@@ -267,6 +307,10 @@ DataType DataType::parse(std::string_view text) {
   if (auto [ok, inner] = unwrap(text, "DateTime"); ok) return dateTime(unquote(inner, text));
   if (auto [ok, inner] = unwrap(text, "DateTime64"); ok) return parseDateTime64(text, inner);
   if (auto [ok, inner] = unwrap(text, "Tuple"); ok) return parseTuple(text, inner);
+  if (auto [ok, inner] = unwrap(text, "Decimal"); ok) return parseDecimal(text, inner, 0);
+  if (auto [ok, inner] = unwrap(text, "Decimal32"); ok) return parseDecimal(text, inner, 9);
+  if (auto [ok, inner] = unwrap(text, "Decimal64"); ok) return parseDecimal(text, inner, 18);
+  if (auto [ok, inner] = unwrap(text, "Decimal128"); ok) return parseDecimal(text, inner, 38);
   if (text == "Boolean") return DataType(TypeId::kBool);
   for (const auto& named : kScalarTypes) {
     if (named.name == text) return DataType(named.id);
@@ -280,6 +324,7 @@ size_t DataType::fixedWidth() const {
     case TypeId::kInt16: case TypeId::kUInt16: case TypeId::kDate: return 2;
     case TypeId::kInt32: case TypeId::kUInt32: case TypeId::kFloat32: case TypeId::kDateTime: return 4;
     case TypeId::kInt64: case TypeId::kUInt64: case TypeId::kFloat64: case TypeId::kDateTime64: return 8;
+    case TypeId::kDecimal: return decimalPrecision() <= 9 ? 4 : 8;
     default: return 0;
   }
 }
@@ -304,6 +349,8 @@ std::string DataType::plainName() const {
       return timeZoneName().empty() ? "DateTime" : "DateTime('" + timeZoneName() + "')";
     case TypeId::kDateTime64:
       return "DateTime64(" + std::to_string(precision()) + (timeZoneName().empty() ? "" : ", '" + timeZoneName() + "'") + ")";
+    case TypeId::kDecimal:
+      return "Decimal(" + std::to_string(decimalPrecision()) + ", " + std::to_string(scale()) + ")";
     case TypeId::kTuple: {
       std::string text = "Tuple(";
       for (size_t i = 0; i < details_->elements.size(); ++i) {
@@ -332,6 +379,7 @@ bool DataType::operator==(const DataType& other) const {
   if (id_ == TypeId::kDateTime || id_ == TypeId::kDateTime64) {
     return timeZoneName() == other.timeZoneName() && precision() == other.precision();
   }
+  if (id_ == TypeId::kDecimal) return decimalPrecision() == other.decimalPrecision() && scale() == other.scale();
   if (id_ == TypeId::kTuple) return details_->elements == other.details_->elements && details_->names == other.details_->names;
   if (nested_ && other.nested_) return *nested_ == *other.nested_;
   return !nested_ && !other.nested_;

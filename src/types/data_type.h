@@ -7,6 +7,10 @@
 //   Date                                    -> ColumnVector<uint16_t> (days since 1970-01-01)
 //   DateTime[('Zone')]                      -> ColumnVector<uint32_t> (seconds since epoch, UTC)
 //   DateTime64(p[, 'Zone'])                 -> ColumnVector<int64_t> (ticks of 10^-p s since epoch, UTC)
+//   Decimal(P, S), P <= 9                   -> ColumnVector<int32_t> (the value times 10^S)
+//   Decimal(P, S), 9 < P <= 38              -> ColumnVector<int64_t> (the value times 10^S); for
+//                                              P > 18 this is narrower than ClickHouse's Int128:
+//                                              values past Int64 are rejected as overflows
 //   String, LowCardinality(String), UUID    -> ColumnString (UUID as canonical lower-case text;
 //                                              a 128-bit layout comes with the wider type work)
 //   Nullable(T)                             -> ColumnNullable over T's column
@@ -40,6 +44,7 @@ enum class TypeId : uint8_t {
   kAggregateFunction,
   kDateTime64,
   kTuple,
+  kDecimal,  // Decimal(P, S); Decimal32/64/128(S) are spellings of it
 };
 
 class DataType {
@@ -58,6 +63,8 @@ class DataType {
   static DataType dateTime(std::string_view zone);
   /// DateTime64(precision[, zone]); precision 0..9 digits after the point.
   static DataType dateTime64(unsigned precision, std::string_view zone = {});
+  /// Decimal(precision, scale): precision 1..38, scale 0..precision. Throws kBadRequest otherwise.
+  static DataType decimal(unsigned precision, unsigned scale);
   /// Tuple(elements...); `names` is empty or one name per element.
   static DataType tuple(std::vector<DataType> elements, std::vector<std::string> names = {});
 
@@ -79,6 +86,7 @@ class DataType {
   bool isStringLike() const { return id_ == TypeId::kString || id_ == TypeId::kUUID; }
   bool isAggregateFunction() const { return id_ == TypeId::kAggregateFunction; }
   bool isTuple() const { return id_ == TypeId::kTuple; }
+  bool isDecimal() const { return id_ == TypeId::kDecimal; }
 
   /// DateTime/DateTime64: the zone as the type names it, empty when it names none.
   const std::string& timeZoneName() const;
@@ -88,6 +96,9 @@ class DataType {
   DataType withTimeZone(std::string_view zone) const;
   /// DateTime64: digits after the point (ticks are 10^-precision seconds); 0 for other types.
   unsigned precision() const;
+  /// Decimal: total digits (1..38) and digits after the point; 0 for other types.
+  unsigned decimalPrecision() const;
+  unsigned scale() const;
   /// Tuple: the element types, and their names (empty for an unnamed tuple).
   const std::vector<DataType>& tupleElements() const;
   const std::vector<std::string>& tupleNames() const;
@@ -132,6 +143,8 @@ struct DataType::Details {
   std::string zone_name;            // DateTime / DateTime64, as written
   std::shared_ptr<const TimeZone> zone;  // zone_name resolved once, so printing a value is cheap
   unsigned precision = 0;           // DateTime64
+  unsigned decimal_precision = 0;   // Decimal
+  unsigned scale = 0;               // Decimal
   std::vector<DataType> elements;   // Tuple
   std::vector<std::string> names;   // Tuple (empty when unnamed)
 };

@@ -229,7 +229,7 @@ inline Batch loadRows(const TableSchema& schema, const std::vector<std::string>&
     for (const auto& row : fields) {
       std::optional<std::string> value = unescapeField(row[c]);
       nulls.push_back(value ? 0 : 1);
-      text->push(value.value_or(plain.isNumber() ? "0" : plain.id() == TypeId::kDate ? "1970-01-01"
+      text->push(value.value_or(plain.isNumber() || plain.isDecimal() ? "0" : plain.id() == TypeId::kDate ? "1970-01-01"
                                                    : plain.id() == TypeId::kDateTime ? "1970-01-01 00:00:00" : ""));
     }
     if (!type.isNullable() && std::count(nulls.begin(), nulls.end(), 1)) {

@@ -18,11 +18,11 @@ TEST(DataTypeTest, ParsesAndPrintsClickHouseNames) {
 
 TEST(DataTypeTest, RejectsUnknownTypesWithTheirName) {
   try {
-    DataType::parse("Decimal(10, 2)");
+    DataType::parse("Int128");
     FAIL() << "expected an error";
   } catch (const Error& error) {
     EXPECT_EQ(error.code(), ErrorCode::kBadRequest);
-    EXPECT_NE(std::string(error.what()).find("Decimal(10, 2)"), std::string::npos);
+    EXPECT_NE(std::string(error.what()).find("Int128"), std::string::npos);
   }
   EXPECT_THROW(DataType::parse("LowCardinality(Int32)"), Error);
   EXPECT_THROW(DataType::parse("DateTime('Mars/Olympus')"), Error);

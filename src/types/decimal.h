@@ -1,0 +1,46 @@
+// Decimal(P, S) values: a signed integer holding value * 10^S (see data_type.h for the storage
+// widths). These helpers do the digit work shared by casts, parsing, printing and arithmetic;
+// intermediate results are 128-bit so that rescaling and multiplying never overflow silently.
+// Stateless, thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "types/data_type.h"
+
+namespace perch {
+
+__extension__ typedef __int128 DecimalWide;
+__extension__ typedef unsigned __int128 DecimalWideUnsigned;
+
+/// 10^power for power 0..38.
+DecimalWide decimalPowerOfTen(unsigned power);
+
+/// The largest and smallest raw value the storage of `type` (Decimal) holds.
+DecimalWide decimalStorageMax(const DataType& type);
+DecimalWide decimalStorageMin(const DataType& type);
+inline bool decimalFits(DecimalWide raw, const DataType& type) {
+  return raw >= decimalStorageMin(type) && raw <= decimalStorageMax(type);
+}
+
+/// Appends raw / 10^scale with exactly `scale` digits after the point (ClickHouse: 1.50, -0.05).
+void formatDecimal(DecimalWide raw, unsigned scale, std::string& out);
+
+enum class DecimalParseError { kNone, kMalformed, kTooManyFractionDigits, kTooManyDigits };
+
+/// Parses `[+-]digits[.digits]` into raw units of 10^-scale. ClickHouse 18.16 rejects more
+/// fraction digits than the scale ("Decimal value is too small") rather than rounding, and more
+/// than 38 digits in all.
+DecimalParseError parseDecimal(std::string_view text, unsigned scale, DecimalWide& raw);
+
+/// The message ClickHouse gives for each parse error.
+std::string_view decimalParseMessage(DecimalParseError error);
+
+/// raw at `from_scale` expressed at `to_scale`; a smaller scale truncates toward zero. Nullopt when
+/// the 128-bit intermediate would overflow.
+std::optional<DecimalWide> rescaleDecimal(DecimalWide raw, unsigned from_scale, unsigned to_scale);
+
+}  // namespace perch
