@@ -1,6 +1,7 @@
 // Args: the tiny command-line reader behind `perch <command> --flag value ...`.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -25,5 +26,9 @@ class Args {
   std::vector<std::pair<std::string, std::string>> ordered_;
   std::vector<std::string> positional_;
 };
+
+/// A byte count: digits with an optional unit K/M/G/T (or KB/KiB, ...; all powers of 1024,
+/// case-insensitive): "4294967296", "512M", "4GiB". Throws std::invalid_argument naming `flag`.
+uint64_t parseByteSize(const std::string& text, const std::string& flag);
 
 }  // namespace perch::cli

@@ -10,6 +10,7 @@
 #include "auth/token_store.h"
 #include "cli/args.h"
 #include "common/error.h"
+#include "exec/query.h"
 #include "project/project.h"
 #include "server/dev_auth.h"
 #include "server/http_server.h"
@@ -27,6 +28,9 @@ constexpr const char* kUsage = R"(usage:
               FILE = {"workspaces": [{"name", "project", "data", "admin_token_file"?, "issuers"?,
               "workspace_id"?}]}, paths relative to FILE; requests go to the workspace of their token)
               [--threads N] [--max-body-bytes N] [--jwt-leeway-seconds S] [--cors-origin O] [--quiet]
+              [--max-query-memory BYTES]   (per query, e.g. 2G; default half the RAM, at most 4 GiB;
+                                  0 = no limit; a query past it fails with 400 "Memory limit
+                                  (for query) exceeded")
               [--issuers FILE]   (external RS256/ES256 JWT issuers; default <data>/issuers.json)
               [--dev-auth DIR]   (DEVELOPMENT ONLY: Clerk-like sign-in from DIR/users.json and
                                   DIR/jwt-template.json at POST /v0/dev-auth/token)
@@ -36,11 +40,12 @@ constexpr const char* kUsage = R"(usage:
                   [--filter "SQL condition"]   (after a DATASOURCES:READ pair: ANDed into every read)
                   (several --scope/--resource pairs may be given; --fixed-params/--filter apply to the last)
   perch token ls --data DIR
-  perch sql [--url URL | --data DIR [--project DIR]] [--format table|json|csv|tsv] "SELECT ..."
+  perch sql [--url URL | --data DIR [--project DIR]] [--format table|json|csv|tsv]
+            [--max-query-memory BYTES] "SELECT ..."   (the limit applies when DIR is opened in-process)
               (--data DIR: the server running on DIR, on whatever port; with no server running, DIR
               is opened by this process with --project or the project its last server recorded;
               admin token from PERCH_ADMIN_TOKEN or DIR; no --url/--data: http://127.0.0.1:7181)
-environment: PERCH_ADMIN_TOKEN, PERCH_WORKSPACE_ID
+environment: PERCH_ADMIN_TOKEN, PERCH_WORKSPACE_ID, PERCH_MAX_QUERY_MEMORY (bytes; --max-query-memory wins)
 )";
 
 }  // namespace
@@ -48,6 +53,11 @@ environment: PERCH_ADMIN_TOKEN, PERCH_WORKSPACE_ID
 int runSql(const Args& args);
 
 namespace {
+
+/// --max-query-memory BYTES → every query's default memory limit (QueryOptions::max_memory_bytes).
+void applyMaxQueryMemory(const Args& args) {
+  if (auto value = args.get("max-query-memory")) setDefaultMaxQueryMemory(parseByteSize(*value, "max-query-memory"));
+}
 
 int usageError(const std::string& message) {
   std::cerr << "perch: " << message << "\n" << kUsage;
@@ -126,6 +136,7 @@ int runServe(const Args& args) {
   if (!args.has("workspaces") && (!args.get("project") || !args.get("data"))) {
     return usageError("serve needs --project DIR and --data DIR (or --workspaces FILE)");
   }
+  applyMaxQueryMemory(args);
 
   std::vector<std::string> messages;
   std::vector<std::string> names;
@@ -330,7 +341,11 @@ int main(int argc, char** argv) {
     if (command == "check") return runCheck(Args(argc, argv, 2));
     if (command == "token" && argc >= 3 && std::string(argv[2]) == "jwt") return runTokenJwt(Args(argc, argv, 3));
     if (command == "token" && argc >= 3 && std::string(argv[2]) == "ls") return runTokenList(Args(argc, argv, 3));
-    if (command == "sql") return runSql(Args(argc, argv, 2));
+    if (command == "sql") {
+      const Args args(argc, argv, 2);
+      applyMaxQueryMemory(args);  // for a data folder opened in this process
+      return runSql(args);
+    }
     if (command == "--help" || command == "help" || command == "-h") {
       std::cout << kUsage;
       return 0;
