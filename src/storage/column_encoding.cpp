@@ -95,7 +95,7 @@ void expandDictionary(const ColumnString& dictionary, std::string_view indexes, 
   }
 }
 
-MutableColumnPtr readDictionary(const DataType& type, size_t rows, ByteReader& in) {
+MutableColumnPtr readDictionary(const DataType& type, size_t rows, ByteReader& in, StringDictionary* kept = nullptr) {
   const uint64_t size = in.getVarint();
   if (size > kMaxDictionarySize || (size == 0 && rows != 0)) {
     throw CorruptDataError("dictionary of " + std::to_string(size) + " values for " + std::to_string(rows) + " rows");
@@ -112,6 +112,7 @@ MutableColumnPtr readDictionary(const DataType& type, size_t rows, ByteReader& i
   } else {
     expandDictionary<uint16_t>(dictionary, indexes, *column);
   }
+  if (kept) *kept = StringDictionary{values, std::string(indexes), width};  // indexes checked by the expansion
   return column;
 }
 
@@ -226,6 +227,19 @@ void encodeGranuleColumn(const Column& column, size_t start, size_t count, std::
 
 MutableColumnPtr decodeGranuleColumn(const DataType& type, size_t rows, ByteReader& in) {
   return decodeColumnWith(type, rows, in, kGranuleLeaves);
+}
+
+MutableColumnPtr decodeGranuleColumn(const DataType& type, size_t rows, ByteReader& in, StringDictionary* dictionary) {
+  // A String (LowCardinality or not; never Nullable or Array, other ids) is one leaf: its layout
+  // byte comes first.
+  if (dictionary && type.id() == TypeId::kString) {
+    ByteReader peek = in;
+    if (peek.remaining() > 0 && peek.get<uint8_t>() == static_cast<uint8_t>(LeafLayout::kDictionary)) {
+      in.get<uint8_t>();
+      return readDictionary(type, rows, in, dictionary);
+    }
+  }
+  return decodeGranuleColumn(type, rows, in);
 }
 
 }  // namespace perch::storage

@@ -27,9 +27,21 @@
 
 namespace perch::storage {
 
+/// A String granule stored in the dictionary layout, as stored: its distinct values (a
+/// ColumnString, in order of first appearance) and each row's index among them, `width` bytes per
+/// row (1 or 2, little-endian). Lets a GROUP BY work on the indexes instead of the strings.
+struct StringDictionary {
+  ColumnPtr values;
+  std::string indexes;
+  size_t width = 1;
+};
+
 /// Appends rows [start, start + count) of `column` in the granule encoding.
 void encodeGranuleColumn(const Column& column, size_t start, size_t count, std::string& out);
 /// Reads `rows` rows of `type` written by encodeGranuleColumn.
 MutableColumnPtr decodeGranuleColumn(const DataType& type, size_t rows, ByteReader& in);
+/// The same; when `type` is a String (not inside a Nullable or Array) whose granule is in the
+/// dictionary layout, also sets *dictionary (else leaves it as it was).
+MutableColumnPtr decodeGranuleColumn(const DataType& type, size_t rows, ByteReader& in, StringDictionary* dictionary);
 
 }  // namespace perch::storage

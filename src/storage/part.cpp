@@ -252,12 +252,22 @@ class DecodedBlockCache {
     return it->second->column;
   }
 
-  void insert(uint64_t part, size_t column, size_t granule, ColumnPtr value) {
-    const size_t bytes = value->byteSize() + 64;
+  /// The dictionary of a cached column. Keyed by address: an entry lives exactly as long as the
+  /// cache holds the column, so the address cannot belong to another column meanwhile.
+  std::shared_ptr<const StringDictionary> dictionaryOf(const Column* column) {
+    std::lock_guard lock(mutex_);
+    auto it = dictionaries_.find(column);
+    return it == dictionaries_.end() ? nullptr : it->second;
+  }
+
+  void insert(uint64_t part, size_t column, size_t granule, ColumnPtr value, std::shared_ptr<const StringDictionary> dictionary) {
+    size_t bytes = value->byteSize() + 64;
+    if (dictionary) bytes += dictionary->values->byteSize() + dictionary->indexes.size();
     std::lock_guard lock(mutex_);
     if (bytes > capacity_ / 8) return;  // one block never takes a large share
     const Key key{part, column, granule};
     if (map_.count(key)) return;
+    if (dictionary) dictionaries_[value.get()] = std::move(dictionary);
     lru_.push_front(Entry{key, std::move(value), bytes});
     map_[key] = lru_.begin();
     bytes_ += bytes;
@@ -296,6 +306,7 @@ class DecodedBlockCache {
     while (bytes_ > capacity_ && !lru_.empty()) {
       bytes_ -= lru_.back().bytes;
       map_.erase(lru_.back().key);
+      dictionaries_.erase(lru_.back().column.get());
       lru_.pop_back();
     }
   }
@@ -303,6 +314,7 @@ class DecodedBlockCache {
   std::mutex mutex_;
   std::list<Entry> lru_;  // most recently used first
   std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> map_;
+  std::unordered_map<const Column*, std::shared_ptr<const StringDictionary>> dictionaries_;  // of cached columns
   size_t bytes_ = 0;
   size_t capacity_ = 0;
 };
@@ -356,6 +368,10 @@ std::atomic<uint64_t> next_part_id{1};
 }  // namespace
 
 void Part::setBlockCacheCapacity(size_t bytes) { DecodedBlockCache::instance().setCapacity(bytes); }
+
+std::shared_ptr<const StringDictionary> Part::stringDictionary(const Column& column) {
+  return DecodedBlockCache::instance().dictionaryOf(&column);
+}
 
 std::string PartName::toString() const {
   const std::string range = formatSequence(min_sequence) + "_" + formatSequence(max_sequence) + "_" + std::to_string(level);
@@ -521,7 +537,7 @@ std::vector<ColumnPtr> Part::readColumnGranules(size_t column, std::span<const s
   DecodedBlockCache& cache = DecodedBlockCache::instance();
   std::vector<ColumnPtr> columns;
   columns.reserve(granules.size());
-  std::vector<MutableColumnPtr> decoded;  // the granules of the block read last
+  std::vector<DecodedGranule> decoded;  // the granules of the block read last
   size_t decoded_block = SIZE_MAX;
   for (size_t granule : granules) {
     if (ColumnPtr cached = cache.find(id_, column, granule)) {
@@ -533,14 +549,14 @@ std::vector<ColumnPtr> Part::readColumnGranules(size_t column, std::span<const s
     if (block != decoded_block) {
       decoded = readBlock(column, block, granule);
       decoded_block = block;
-      for (size_t i = 0; i < decoded.size(); ++i) cache.insert(id_, column, first_granule + i, decoded[i]);
+      for (size_t i = 0; i < decoded.size(); ++i) cache.insert(id_, column, first_granule + i, decoded[i].column, decoded[i].dictionary);
     }
-    columns.push_back(decoded[granule - first_granule]);
+    columns.push_back(decoded[granule - first_granule].column);
   }
   return columns;
 }
 
-std::vector<MutableColumnPtr> Part::readBlock(size_t column, size_t block_number, size_t wanted) const {
+std::vector<Part::DecodedGranule> Part::readBlock(size_t column, size_t block_number, size_t wanted) const {
   const BlockLocation& block = index_.blocks[column][block_number];
   const std::string where = "column '" + column_names_[column] + "' granule " + std::to_string(wanted) + " (" + describeBlock(block) + ")";
   try {
@@ -560,12 +576,21 @@ std::vector<MutableColumnPtr> Part::readBlock(size_t column, size_t block_number
     if (checksum(compressed) != block.checksum) throw CorruptDataError(where + ": checksum mismatch");
     const std::string raw = decompressBlock(block.codec, compressed, raw_size);
     ByteReader in(raw);
-    std::vector<MutableColumnPtr> decoded;
+    std::vector<DecodedGranule> decoded;
     for (uint32_t granule = block.first_granule; granule < block.first_granule + block.granules; ++granule) {
       try {
         const size_t rows = index_.granule_rows[granule];
-        decoded.push_back(index_.version == kLegacyVersion ? decodeColumn(column_types_[column], rows, in)
-                                                           : decodeGranuleColumn(column_types_[column], rows, in));
+        if (index_.version == kLegacyVersion) {
+          decoded.push_back({decodeColumn(column_types_[column], rows, in), nullptr});
+          continue;
+        }
+        StringDictionary dictionary;
+        DecodedGranule& out = decoded.emplace_back();
+        out.column = decodeGranuleColumn(column_types_[column], rows, in, &dictionary);
+        // Kept when it repeats values enough to be worth its indexes (2+ rows per value).
+        if (dictionary.values && dictionary.values->size() * 2 <= rows) {
+          out.dictionary = std::make_shared<const StringDictionary>(std::move(dictionary));
+        }
       } catch (const CorruptDataError& error) {
         throw CorruptDataError(where + ": granule " + std::to_string(granule) + ": " + error.what());
       }
@@ -577,22 +602,52 @@ std::vector<MutableColumnPtr> Part::readBlock(size_t column, size_t block_number
   }
 }
 
+namespace {
+
+// The consecutive granule columns `parts` (`rows` rows in all) as one column: shared when there is one.
+ColumnPtr concatenate(const DataType& type, std::span<const ColumnPtr> parts, size_t rows) {
+  if (parts.size() == 1) return parts.front();
+  MutableColumnPtr combined = makeColumn(type);
+  combined->reserve(rows);
+  for (const ColumnPtr& part : parts) combined->appendRange(*part, 0, part->size());
+  return combined;
+}
+
+}  // namespace
+
 Batch Part::readGranules(std::span<const size_t> columns, std::span<const size_t> granules) const {
   Batch batch;
   for (size_t granule : granules) batch.rows += index_.granule_rows.at(granule);
   batch.columns.reserve(columns.size());
   for (size_t column : columns) {
-    std::vector<ColumnPtr> parts = readColumnGranules(column, granules);
-    if (parts.size() == 1) {
-      batch.columns.push_back(std::move(parts.front()));
-      continue;
-    }
-    MutableColumnPtr combined = makeColumn(column_types_.at(column));
-    combined->reserve(batch.rows);
-    for (const ColumnPtr& part : parts) combined->appendRange(*part, 0, part->size());
-    batch.columns.push_back(std::move(combined));
+    const std::vector<ColumnPtr> parts = readColumnGranules(column, granules);
+    batch.columns.push_back(concatenate(column_types_.at(column), parts, batch.rows));
   }
   return batch;
+}
+
+std::vector<Batch> Part::readGranuleBatches(std::span<const size_t> columns, std::span<const size_t> granules,
+                                            size_t min_rows) const {
+  // Cut the granules into runs first: run r is granules [starts[r], starts[r + 1]).
+  std::vector<Batch> batches;
+  std::vector<size_t> starts;
+  for (size_t i = 0; i < granules.size(); ++i) {
+    if (batches.empty() || batches.back().rows >= min_rows) {
+      batches.emplace_back();
+      starts.push_back(i);
+    }
+    batches.back().rows += index_.granule_rows.at(granules[i]);
+  }
+  starts.push_back(granules.size());
+  for (Batch& batch : batches) batch.columns.reserve(columns.size());
+  for (size_t column : columns) {
+    const std::vector<ColumnPtr> parts = readColumnGranules(column, granules);
+    for (size_t run = 0; run < batches.size(); ++run) {
+      const std::span<const ColumnPtr> run_parts(parts.data() + starts[run], starts[run + 1] - starts[run]);
+      batches[run].columns.push_back(concatenate(column_types_.at(column), run_parts, batches[run].rows));
+    }
+  }
+  return batches;
 }
 
 std::vector<BatchPtr> Part::readAll() const {

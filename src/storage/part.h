@@ -26,6 +26,8 @@
 // Decoded granules go to a process-wide cache bounded by bytes (least recently used evicted;
 // kDefaultBlockCacheBytes, PERCH_BLOCK_CACHE_MB overrides, 0 disables), so hot queries do not pay
 // for decompression again; a block is verified when it is read from the file, not on a cache hit.
+// A String granule stored as a dictionary is cached with its dictionary and per-row indexes too
+// (stringDictionary()), so a GROUP BY over it can look each distinct value up once per granule.
 //
 // Parts of format version 1 (one block per granule, plain encoding) are still read; every part
 // written is version 2, so merges upgrade old parts.
@@ -44,6 +46,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/column_encoding.h"
 #include "storage/compression.h"
 #include "storage/row_order.h"
 #include "storage/table_schema.h"
@@ -144,8 +147,18 @@ class Part {
   /// Columns `columns` (schema positions, in that output order) of the granules `granules`
   /// (ascending), concatenated into one batch. Each block is read at most once.
   Batch readGranules(std::span<const size_t> columns, std::span<const size_t> granules) const;
+  /// The same rows cut into batches: consecutive granules are gathered until a batch holds at
+  /// least `min_rows` rows (the last may hold fewer). A batch of one granule shares the decoded
+  /// (cached) columns — no copy — so with full-size granules nothing is copied at all.
+  std::vector<Batch> readGranuleBatches(std::span<const size_t> columns, std::span<const size_t> granules, size_t min_rows) const;
   /// Every column of every granule, one batch per granule, in sorting-key order (merges, tests).
   std::vector<BatchPtr> readAll() const;
+  /// The dictionary `column` was decoded from, when it is a String granule column stored as a
+  /// dictionary (storage/column_encoding.h) that the decoded-block cache holds (as returned by
+  /// readColumn/readGranules/readGranuleBatches); else nullptr. Any other column — a copy, a
+  /// concatenation of granules, a filtered one, an evicted one — has none. Thread-safe.
+  static std::shared_ptr<const StringDictionary> stringDictionary(const Column& column);
+
   /// How many blocks this object has read from its file so far (cache hits are not reads).
   uint64_t blocksRead() const { return blocks_read_.load(std::memory_order_relaxed); }
 
@@ -156,9 +169,13 @@ class Part {
   std::vector<ColumnPtr> readColumnGranules(size_t column, std::span<const size_t> granules) const;
   /// Position in index_.blocks[column] of the block holding `granule`.
   size_t blockOf(size_t column, size_t granule) const;
+  struct DecodedGranule {
+    MutableColumnPtr column;
+    std::shared_ptr<const StringDictionary> dictionary;  // a String granule in the dictionary layout
+  };
   /// Every granule of block `block` of `column`, read, verified and decoded; `wanted` is the
   /// granule the caller needs, named in errors.
-  std::vector<MutableColumnPtr> readBlock(size_t column, size_t block, size_t wanted) const;
+  std::vector<DecodedGranule> readBlock(size_t column, size_t block, size_t wanted) const;
 
   PartName name_;
   std::filesystem::path path_;
