@@ -846,6 +846,10 @@ class Parser {
   }
 
   ExprPtr functionCall(std::string function_name, size_t position) {
+    if ((peek(1).isKeyword("BOTH") || peek(1).isKeyword("LEADING") || peek(1).isKeyword("TRAILING")) && peek(2).kind != TokenKind::kRightParen &&
+        peek(2).kind != TokenKind::kComma && Token{TokenKind::kIdentifier, function_name, position}.isKeyword("TRIM")) {
+      return trimExpression(position);
+    }
     advance();  // (
     bool distinct = false;
     if (peek().isKeyword("DISTINCT")) {
@@ -940,6 +944,32 @@ class Parser {
     }
     expect(TokenKind::kRightParen, "')'");
     return makeFunction("CAST", std::move(args), position);
+  }
+
+  // trim(BOTH|LEADING|TRAILING 'chars' FROM s), rewritten as ClickHouse's parser does: a regular
+  // expression replacement that removes the runs of those characters at the start and/or end.
+  ExprPtr trimExpression(size_t position) {
+    advance();  // (
+    const Token& side = advance();
+    const bool leading = !side.isKeyword("TRAILING"), trailing = !side.isKeyword("LEADING");
+    if (peek().kind != TokenKind::kString) fail("a string literal of the characters to trim");
+    const Token& characters = advance();
+    if (!acceptKeyword("FROM")) fail("FROM");
+    ExprPtr value = expression();
+    expect(TokenKind::kRightParen, "')'");
+    if (characters.text.empty()) return value;
+    std::string set = "[";
+    for (char c : characters.text) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 0x80) set += '\\';
+      set += c;
+    }
+    set += "]+";
+    const std::string pattern = leading && trailing ? "^" + set + "|" + set + "$" : leading ? "^" + set : set + "$";
+    std::vector<ExprPtr> args;
+    args.push_back(std::move(value));
+    args.push_back(makeLiteral(pattern, characters.position));
+    args.push_back(makeLiteral(std::string(), characters.position));
+    return makeFunction(leading && trailing ? "replaceRegexpAll" : "replaceRegexpOne", std::move(args), position);
   }
 
   ExprPtr interval() {
