@@ -5,7 +5,7 @@
   /usr/bin/python3 tests/clickhouse/differential_test.py [--queries 1200] [--seed 1] [--oracle build-sql/sql_oracle]
 
 Tables hold every supported column type (ints of all widths, floats, String, LowCardinality,
-Date, DateTime, DateTime('Europe/Madrid'), Nullable) with skewed values, extremes and NULLs. The same TSV rows go to ClickHouse
+Date, DateTime, DateTime('Europe/Madrid'), Decimal(9, 2), Decimal(18, 4), Nullable) with skewed values, extremes and NULLs. The same TSV rows go to ClickHouse
 (Memory tables over HTTP) and to Perch (the sql_oracle executable, which runs Perch's engine over a
 sqllogic-format script). Queries come from a small grammar: filters, expressions, group-bys with
 aggregates and HAVING, DISTINCT, subqueries, UNION ALL, joins, ORDER BY over every output column
@@ -47,7 +47,9 @@ MAIN_COLUMNS = [
     ("f32", "Float32"), ("f64", "Float64"), ("s", "String"), ("lc", "LowCardinality(String)"),
     ("d", "Date"), ("dt", "DateTime"), ("dtz", ZONED), ("ni", "Nullable(Int32)"), ("ns", "Nullable(String)"),
     ("nf", "Nullable(Float64)"), ("k", "Int32"),
+    ("dec", "Decimal(9, 2)"), ("dec64", "Decimal(18, 4)"), ("ndec", "Nullable(Decimal(9, 2))"),
 ]
+DECIMAL_SCALES = {"Decimal(9, 2)": 2, "Decimal(18, 4)": 4}
 DIM_COLUMNS = [("k", "Int32"), ("name", "String"), ("weight", "Int64"), ("nv", "Nullable(Int16)")]
 
 
@@ -73,6 +75,14 @@ def value_text(rng, type_name):
         return value_text(rng, type_name[9:-1])
     if type_name in INT_TYPES:
         return str(skewed_int(rng, type_name))
+    if type_name in DECIMAL_SCALES:
+        # Mostly small amounts (products of two still fit Decimal32's storage), some large ones.
+        scale = DECIMAL_SCALES[type_name]
+        units = rng.choice([0, 1, -1, 5, 50, 100, 12345]) if rng.random() < 0.3 else rng.randint(-10**6, 10**6)
+        if rng.random() < 0.05:
+            units = rng.choice([10**8, -10**8, 2 * 10**9 if scale == 4 else 10**8])
+        sign = "-" if units < 0 else ""
+        return "%s%d.%0*d" % (sign, abs(units) // 10**scale, scale, abs(units) % 10**scale)
     if type_name == "Float32":
         return repr(rng.choice([0.0, -0.5, 1.5, 2.25, 100.125, 3.0]) if rng.random() < 0.5 else rng.randint(-8000, 8000) / 8)
     if type_name == "Float64":
@@ -133,6 +143,8 @@ class QueryGenerator:
                 candidates.append(name)
             elif kind == "date" and base in ("Date", "DateTime", ZONED):
                 candidates.append(name)
+            elif kind == "dec" and base in DECIMAL_SCALES:
+                candidates.append(name)
         return rng.choice(candidates)
 
     def literal(self, kind):
@@ -169,6 +181,29 @@ class QueryGenerator:
         if roll < 0.97 and nullable_ok:
             return "coalesce(ni, %s)" % self.literal("int")
         return "to%s(%s)" % (rng.choice(["Int32", "Int64", "UInt8", "UInt16", "Float64"]), self.column("int", nullable_ok))
+
+    def decimal_expr(self, nullable_ok=True):
+        """Decimal arithmetic with Decimals and integers (18.16 refuses Decimal with floats)."""
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.4:
+            return self.column("dec", nullable_ok)
+        if roll < 0.55:
+            # Integers that fit Int32: 18.16 wraps wider ones into the Decimal's Int32 (1.5 * 4294967295
+            # is -1.50 there), where Perch reports an overflow.
+            return "%s %s %s" % (self.column("dec", nullable_ok), rng.choice(["+", "-", "*"]),
+                                 rng.choice(["0", "1", "2", "3", "7", "-1", "-3", "100", "255", "1000", "-128"]))
+        if roll < 0.7:
+            return "%s %s %s" % (self.column("dec", nullable_ok), rng.choice(["+", "-"]), self.column("dec", nullable_ok))
+        if roll < 0.78:
+            # Same-width products only: 18.16 mis-scales Decimal32 * Decimal64 (see types/decimal.test).
+            return "dec * dec" if rng.random() < 0.5 else "dec64 / %s" % rng.choice(["2", "3", "-7"])
+        if roll < 0.86:
+            return "%s(%s)" % (rng.choice(["abs", "negate", "toFloat64", "toInt64", "toString"]), self.column("dec", nullable_ok))
+        if roll < 0.93:
+            # Not over Int64/UInt64: 18.16 prints the smallest Decimal64 as --9223372036854775808.
+            return "toDecimal64(%s, %d)" % (rng.choice(["i8", "i16", "i32", "u8", "u16", "u32", "k"]), rng.randint(0, 3))
+        return "if(%s, dec, toDecimal32(%s, 2))" % (self.predicate(2, nullable_ok=False), rng.choice(["0", "1", "-3"]))
 
     def string_expr(self, nullable_ok=True):
         rng = self.rng
@@ -231,6 +266,9 @@ class QueryGenerator:
             return "%s BETWEEN %d AND %d" % (self.column("int", nullable_ok), low, low + rng.randint(0, 200))
         if roll < 0.92:
             return "%s %s '%s'" % (rng.choice(["d", "toDate(dt)"]), comparison, "2020-0%d-%02d" % (rng.randint(1, 3), rng.randint(1, 28)))
+        if roll < 0.94:
+            return "%s %s %s" % (self.decimal_expr(nullable_ok), comparison,
+                                 rng.choice([self.literal("int"), self.column("dec", nullable_ok), self.column("int", nullable_ok)]))
         if roll < 0.96:
             return "%s %s '2020-01-0%d %02d:00:00'" % (rng.choice(["dt", "dtz"]), comparison, rng.randint(1, 4), rng.randint(0, 23))
         return "%s %s %s" % (self.date_number(), comparison, rng.randint(0, 30))
@@ -238,6 +276,8 @@ class QueryGenerator:
     def scalar(self, nullable_ok=True):
         rng = self.rng
         roll = rng.random()
+        if roll < 0.1:
+            return self.decimal_expr(nullable_ok)
         if roll < 0.45:
             return self.numeric(0, nullable_ok)
         if roll < 0.7:
@@ -269,8 +309,10 @@ class QueryGenerator:
             return "count(%s)" % rng.choice(["ni", "ns", "nf", "s"])
         if roll < 0.9:
             return "%s(%s)" % (rng.choice(["minIf", "maxIf"]), self.column("num", False) + ", " + self.predicate(1, nullable_ok=False))
-        if roll < 0.95:
+        if roll < 0.93:
             return "count(DISTINCT %s)" % self.column(rng.choice(["int", "str"]), False)
+        if roll < 0.96:
+            return "%s(%s)" % (rng.choice(["sum", "min", "max", "avg"]), self.decimal_expr())
         return "quantileExact(0.5)(%s)" % self.column("int", nullable_ok=False)
 
     def where_clause(self):
@@ -304,7 +346,7 @@ class QueryGenerator:
     def group_select(self):
         rng = self.rng
         keys = [rng.choice([self.column("int"), self.column("str"), self.date_expr(), self.date_number(), "lc", "ni", "ns",
-                            self.numeric(1)]) for _ in range(rng.randint(0, 2))]
+                            self.numeric(1), self.column("dec")]) for _ in range(rng.randint(0, 2))]
         keys = list(dict.fromkeys(keys))
         aggregates = [self.aggregate() for _ in range(rng.randint(1, 3))]
         items = keys + aggregates
