@@ -76,6 +76,44 @@ void UniquesHashSet::grow() {
   rebuild(size_degree_);
 }
 
+void UniquesHashSet::insertMany(const uint32_t* hashes, size_t count, const uint8_t* skip) {
+  uint32_t* cells = this->cells();
+  size_t mask = (size_t{1} << size_degree_) - 1;
+  uint32_t skip_mask = skipMask();
+  uint32_t limit = 1u << (size_degree_ - 1);
+  uint32_t size = size_;
+  for (size_t i = 0; i < count; ++i) {
+    const uint32_t hash = hashes[i];
+    if ((skip && skip[i]) || (hash & skip_mask) != 0) continue;
+    if (hash == 0) {
+      if (has_zero_) continue;
+      has_zero_ = true;
+    } else {
+      size_t place = (hash >> kBitsForSkip) & mask;
+      bool found = false;
+      while (cells[place] != 0) {
+        if (cells[place] == hash) {
+          found = true;
+          break;
+        }
+        place = (place + 1) & mask;
+      }
+      if (found) continue;
+      cells[place] = hash;
+    }
+    if (++size > limit) {
+      size_ = size;
+      grow();
+      cells = this->cells();
+      mask = (size_t{1} << size_degree_) - 1;
+      skip_mask = skipMask();
+      limit = 1u << (size_degree_ - 1);
+      size = size_;
+    }
+  }
+  size_ = size;
+}
+
 void UniquesHashSet::merge(const UniquesHashSet& other) {
   if (other.skip_degree_ > skip_degree_) {
     skip_degree_ = other.skip_degree_;
@@ -445,6 +483,9 @@ class Uniq final : public AggregateFunctionHelper<Uniq, UniquesHashSet> {
     return hashes.data();
   }
   void add(UniquesHashSet& state, const uint32_t* hashes, size_t row) const { state.insert(hashes[row]); }
+  void addBatchSingle(char* place, std::span<const ColumnPtr> args, size_t rows, const uint8_t* skip) const override {
+    reinterpret_cast<UniquesHashSet*>(place)->insertMany(prepare(args), rows, skip);
+  }
   void mergeStates(UniquesHashSet& state, const UniquesHashSet& other) const { state.merge(other); }
   void insertState(const UniquesHashSet& state, Column& to) const {
     static_cast<ColumnVector<uint64_t>&>(to).data().push_back(state.estimate());

@@ -73,6 +73,9 @@ class UniquesHashSet {
     }
     if (++size_ > (1u << (size_degree_ - 1))) grow();
   }
+  /// insert() for each of `count` hashes whose skip[i] is 0 (skip may be null), with the table's
+  /// fields held in registers between growths.
+  void insertMany(const uint32_t* hashes, size_t count, const uint8_t* skip);
   /// Adds every hash of `other` (raising the skip degree to other's first): the result is the set
   /// that inserting both sets' hashes in any order gives.
   void merge(const UniquesHashSet& other);
@@ -85,7 +88,7 @@ class UniquesHashSet {
   uint8_t skipDegree() const { return skip_degree_; }
   /// The number of hashes kept (zero included).
   uint32_t keptCount() const { return size_; }
-  bool good(uint32_t hash) const { return ((hash >> skip_degree_) << skip_degree_) == hash; }
+  bool good(uint32_t hash) const { return (hash & skipMask()) == 0; }
   template <typename Fn>
   void forEach(Fn&& fn) const {
     if (has_zero_) fn(uint32_t{0});
@@ -103,6 +106,7 @@ class UniquesHashSet {
   void read(StateReader& in);
 
  private:
+  uint32_t skipMask() const { return static_cast<uint32_t>((uint64_t{1} << skip_degree_) - 1); }
   uint32_t* cells() { return heap_ ? heap_ : inline_; }
   const uint32_t* cells() const { return heap_ ? heap_ : inline_; }
   /// Doubles the table, or raises the skip degree once it holds more than kMaxSize hashes.
