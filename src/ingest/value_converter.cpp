@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "types/date_time.h"
+#include "types/decimal.h"
 
 namespace perch::ingest {
 
@@ -123,6 +124,24 @@ bool appendDateOrTimeFromText(Column& column, const DataType& type, std::string_
   return false;
 }
 
+// Decimal text as ClickHouse reads it: [+-]digits[.digits], at most the column's scale of fraction
+// digits (more is an error, not rounding), within the column's storage.
+bool appendDecimalFromText(Column& column, const DataType& type, std::string_view text, std::string& error) {
+  DecimalWide raw = 0;
+  DecimalParseError parse_error = parseDecimal(text, type.scale(), raw);
+  if (parse_error == DecimalParseError::kNone && !decimalFits(raw, type)) parse_error = DecimalParseError::kTooManyDigits;
+  if (parse_error != DecimalParseError::kNone) {
+    error = "cannot parse " + describe(text) + " as " + type.name() + ": " + std::string(decimalParseMessage(parse_error));
+    return false;
+  }
+  if (type.fixedWidth() == 4) {
+    static_cast<ColumnVector<int32_t>&>(column).data().push_back(static_cast<int32_t>(raw));
+  } else {
+    static_cast<ColumnVector<int64_t>&>(column).data().push_back(static_cast<int64_t>(raw));
+  }
+  return true;
+}
+
 }  // namespace
 
 bool appendText(Column& column, const DataType& type, std::string_view value, std::string& error) {
@@ -155,6 +174,8 @@ bool appendText(Column& column, const DataType& type, std::string_view value, st
     case TypeId::kDateTime:
     case TypeId::kDateTime64:
       return appendDateOrTimeFromText(column, type, value, error);
+    case TypeId::kDecimal:
+      return appendDecimalFromText(column, type, value, error);
     case TypeId::kNullable: {
       auto& nullable = static_cast<ColumnNullable&>(column);
       if (!appendText(nullable.nested(), type.nested(), value, error)) return false;
@@ -237,6 +258,11 @@ bool appendJson(Column& column, const DataType& type, simdjson::dom::element val
       if (json_type != element_type::INT64 && json_type != element_type::UINT64 && json_type != element_type::DOUBLE) break;
       return appendDateOrTimeFromText(column, type, simdjson::minify(value), error);
     }
+    case TypeId::kDecimal:
+      // A JSON number is read from its text (simdjson prints doubles in their shortest form, so
+      // 12.34 stays 12.34), exactly like a string.
+      if (json_type != element_type::INT64 && json_type != element_type::UINT64 && json_type != element_type::DOUBLE) break;
+      return appendDecimalFromText(column, type, simdjson::minify(value), error);
     case TypeId::kTuple:
       error = "Tuple columns cannot be ingested (value " + describe(simdjson::minify(value)) + ")";
       return false;
