@@ -74,6 +74,13 @@ def check_endpoint(server):
     response = requests.get(server.url + "/v0/pipes/sales_api.csvwithnames", headers=server.admin())
     assert response.status_code == 200, response.text
     assert response.text == EXPECTED_CSV
+    # NDJSON: bare numbers with all S digits; TSV: the same text.
+    response = requests.get(server.url + "/v0/pipes/sales_api.ndjson", headers=server.admin())
+    assert response.status_code == 200, response.text
+    assert response.text.splitlines()[0] == '{"sku":"a","total":7.25,"total_type":"Decimal(38, 2)","top_rate":1.0000,"n":2}'
+    response = requests.get(server.url + "/v0/pipes/sales_api.tsv", headers=server.admin())
+    assert response.status_code == 200, response.text
+    assert response.text.splitlines()[2] == "c\t12.00\tDecimal(38, 2)\t0.5000\t2"
 
 
 def test_decimal_columns_ingest_quarantine_endpoint_and_restart(tmp_path):
