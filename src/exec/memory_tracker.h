@@ -6,8 +6,10 @@
 // its input charge it through a MemoryCharge, at chunk / array granularity (never per value):
 // arena chunks, hash table arrays, hash join build sides, rows buffered by Sort / Window / Fill,
 // LIMIT BY keys, IN sets, the accumulated result, vectors of aggregate states (TrackingAllocator).
-// Memory not charged: batches in flight between operators, expression temporaries, per-value heap
-// strings inside aggregate states, and the parts a scan reads.
+// Memory not charged: batches in flight between operators, expression temporaries, HashAggregate's
+// group list and key columns (~8 bytes + the key per group; its hash table and arena are charged),
+// heap strings inside aggregate states (groupArray of long strings), groupUniqArray/topK maps, and
+// the parts a scan reads.
 //
 // A charge that would take the query past its limit throws Error(kBadRequest) ("Memory limit (for
 // query) exceeded: ...") before the allocation happens; the query unwinds and every charge it
