@@ -172,6 +172,11 @@ PERCH_QUERY_BENCH(TenantWeekByHour,
 PERCH_QUERY_BENCH(TenantTopUsers,
                   "SELECT user_id, count() AS c FROM app_events WHERE organization_id = 'org_1' GROUP BY user_id ORDER BY c DESC LIMIT 10");
 PERCH_QUERY_BENCH(ScanGroupByLowCardinality, "SELECT event_type, count(), sum(some_number) FROM app_events GROUP BY event_type");
+// query_bench's tenant_event_mix without uniq: a low-cardinality GROUP BY behind a tenant filter
+// (granules wholly of the tenant pass the filter unchanged, dictionary indexes and all).
+PERCH_QUERY_BENCH(TenantGroupByLowCardinality,
+                  "SELECT event_type, count() AS c, sum(some_number) FROM app_events WHERE organization_id = 'org_1' "
+                  "GROUP BY event_type ORDER BY event_type");
 PERCH_QUERY_BENCH(ScanGroupByHighCardinalityTop10,
                   "SELECT user_id, count() AS c FROM app_events GROUP BY user_id ORDER BY c DESC LIMIT 10");
 PERCH_QUERY_BENCH(ScanQuantilePerTenant,

@@ -124,16 +124,19 @@ std::optional<Batch> Filter::next() {
     return std::nullopt;
   }
   while (ready_.empty() && !input_done_) {
-    // Pull a few batches per thread (the input is driven by this thread only), filter them in
-    // parallel, keep their order.
+    // Pull about 4 scan morsels' worth of rows per thread (the input is driven by this thread
+    // only; a scan hands out granule batches of 8,192 rows), filter them in parallel, keep their
+    // order.
     std::vector<Batch> inputs;
-    const size_t wanted = static_cast<size_t>(context_.threads) * 4;
-    while (inputs.size() < wanted) {
+    const size_t wanted_rows = static_cast<size_t>(context_.threads) * 4 * 65'536;
+    size_t rows = 0;
+    while (rows < wanted_rows) {
       auto batch = input_->next();
       if (!batch) {
         input_done_ = true;
         break;
       }
+      rows += batch->rows;
       inputs.push_back(std::move(*batch));
     }
     context_.checkDeadline();

@@ -1,12 +1,13 @@
 #include "exec/hash_aggregate.h"
 
+#include <atomic>
 #include <cstring>
-#include <mutex>
 
 #include "common/error.h"
 #include "exec/filter.h"
 #include "exec/kernel_loops.h"
 #include "exec/task_pool.h"
+#include "storage/part.h"
 
 namespace perch {
 
@@ -205,20 +206,19 @@ void HashAggregate::assignGroups(Partial& partial, const std::vector<ColumnPtr>&
     }
     case Method::kString: {
       // Keys of up to 15 bytes (event types, ids, codes: nearly all GROUP BY strings) are packed
-      // with their length into 16 bytes and looked up in the fixed-width table — no hashing of
-      // bytes, no memcmp. Longer keys go to the string table; a key always lands in the same one.
+      // with their length into 16 bytes and looked up in short_strings — no hashing of bytes, no
+      // memcmp. Longer keys go to the string table; a key always lands in the same one.
       const auto& column = asString(*keys[0]);
       const uint64_t* offsets = column.offsets().data();
       const char* chars = column.chars().data();
       const char* limit = chars + column.chars().size();
-      uint64_t begin = 0;
-      for (size_t i = 0; i < rows; ++i) {
-        const uint64_t end = offsets[i];
-        const size_t size = end - begin;
+      auto groupOfRow = [&](size_t i) -> uint32_t {
+        const uint64_t begin = i == 0 ? 0 : offsets[i - 1];
+        const size_t size = offsets[i] - begin;
         const char* data = chars + begin;
         uint32_t group;
         if (size <= 15) {
-          Key128 packed;
+          ShortStringKey packed;
           if (data + 16 <= limit) {
             std::memcpy(&packed.low, data, 8);
             std::memcpy(&packed.high, data + 8, 8);
@@ -232,7 +232,7 @@ void HashAggregate::assignGroups(Partial& partial, const std::vector<ColumnPtr>&
           }
           packed.high |= static_cast<uint64_t>(size) << 56;
           const uint32_t next = static_cast<uint32_t>(partial.group_states.size());
-          group = partial.fixed128.findOrInsert(packed, next, inserted);
+          group = partial.short_strings.findOrInsert(packed, next, inserted);
           if (inserted) newGroup(partial, keys, i);
         } else {
           const std::string_view value(data, size);
@@ -244,9 +244,33 @@ void HashAggregate::assignGroups(Partial& partial, const std::vector<ColumnPtr>&
             newGroup(partial, keys, i);
           }
         }
-        groups[i] = group;
-        begin = end;
+        return group;
+      };
+      // A granule column read from a part in the dictionary layout comes with each row's index
+      // into its distinct values: a value is looked up once, at its first row, and every row
+      // after it is an array lookup.
+      const auto dictionary = rows > 0 ? storage::Part::stringDictionary(column) : nullptr;
+      if (dictionary && dictionary->indexes.size() == rows * dictionary->width) {
+        partial.code_groups.assign(dictionary->values->size(), FlatHashMap<uint64_t>::kEmpty);
+        auto byCode = [&](auto index_tag) {
+          using Index = decltype(index_tag);
+          const char* indexes = dictionary->indexes.data();
+          for (size_t i = 0; i < rows; ++i) {
+            Index code;
+            std::memcpy(&code, indexes + i * sizeof(Index), sizeof(Index));
+            uint32_t& group = partial.code_groups[code];
+            if (group == FlatHashMap<uint64_t>::kEmpty) group = groupOfRow(i);
+            groups[i] = group;
+          }
+        };
+        if (dictionary->width == 1) {
+          byCode(uint8_t{});
+        } else {
+          byCode(uint16_t{});
+        }
+        return;
       }
+      for (size_t i = 0; i < rows; ++i) groups[i] = groupOfRow(i);
       return;
     }
     case Method::kSerialized:
@@ -313,37 +337,29 @@ std::optional<Batch> HashAggregate::next() {
       consume(*partials_[0], *batch);
     }
   } else {
-    // Morsel-driven: pull a few batches per thread (the input is driven by this thread only) and
-    // aggregate them in parallel, each into a partial table.
+    // Morsel-driven: pull about kRoundRows rows per thread (the input is driven by this thread
+    // only) and aggregate them in parallel: one task per partial table, each claiming the next
+    // unclaimed batch until none is left (a task that starts late finds fewer, or none).
+    constexpr size_t kRoundRows = 4 * 65'536;
     while (partials_.size() < threads) addPartial();
     bool input_done = false;
     while (!input_done) {
       std::vector<Batch> inputs;
-      while (inputs.size() < static_cast<size_t>(threads) * 4) {
+      size_t rows = 0;
+      while (rows < threads * kRoundRows) {
         auto batch = input_->next();
         if (!batch) {
           input_done = true;
           break;
         }
+        rows += batch->rows;
         inputs.push_back(std::move(*batch));
       }
       context_.checkDeadline();
       if (inputs.empty()) break;
-      // One task per batch; a task borrows a partial table no other running task holds (at most
-      // `threads` run at once, and there are that many partials).
-      std::mutex free_mutex;
-      std::vector<size_t> free_partials(partials_.size());
-      for (size_t p = 0; p < free_partials.size(); ++p) free_partials[p] = p;
-      parallelFor(inputs.size(), threads, [&](size_t i) {
-        size_t p;
-        {
-          std::lock_guard lock(free_mutex);
-          p = free_partials.back();
-          free_partials.pop_back();
-        }
-        consume(*partials_[p], inputs[i]);
-        std::lock_guard lock(free_mutex);
-        free_partials.push_back(p);
+      std::atomic<size_t> next_input{0};
+      parallelFor(partials_.size(), threads, [&](size_t p) {
+        for (size_t i = next_input.fetch_add(1); i < inputs.size(); i = next_input.fetch_add(1)) consume(*partials_[p], inputs[i]);
       });
     }
     for (size_t p = 1; p < partials_.size(); ++p) mergeInto(*partials_[0], *partials_[p]);

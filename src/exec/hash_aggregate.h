@@ -26,6 +26,20 @@
 
 namespace perch {
 
+/// A String GROUP BY key of at most 15 bytes, packed with its length into 16 bytes (the bytes,
+/// zero-padded, then the length in the top byte of `high`), so it is found without hashing or
+/// comparing bytes. Its hash is one 64x64->128-bit multiply, folded (as in wyhash): event types,
+/// codes and ids are looked up once per row, so the hash is most of a low-cardinality GROUP BY.
+struct ShortStringKey {
+  uint64_t low = 0, high = 0;
+  bool operator==(const ShortStringKey&) const = default;
+};
+inline uint64_t hashKey(const ShortStringKey& key) {
+  const unsigned __int128 product =
+      static_cast<unsigned __int128>(key.low ^ 0x9e3779b97f4a7c15ULL) * (key.high ^ 0xc2b2ae3d27d4eb4fULL);
+  return static_cast<uint64_t>(product) ^ static_cast<uint64_t>(product >> 64);
+}
+
 struct AggregateCall {
   AggregateFunctionPtr function;
   std::vector<BoundExprPtr> args;  // evaluated over the input batch
@@ -59,6 +73,8 @@ class HashAggregate final : public Operator {
     std::vector<uint32_t> direct;  // kDirect16: group per key value
     FlatHashMap<uint64_t> fixed64;
     FlatHashMap<Key128> fixed128;
+    FlatHashMap<ShortStringKey> short_strings;  // kString keys of <= 15 bytes
+    std::vector<uint32_t> code_groups;          // kString over a dictionary granule: group per value
     FlatHashMap<StringKey> strings;
     std::string serialize_buffer;
   };

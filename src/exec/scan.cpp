@@ -86,6 +86,13 @@ void Scan::planMorsels() {
   }
 }
 
+std::vector<Batch> Scan::readMorselBatches(const Morsel& morsel) const {
+  if (morsel.part) return morsel.part->readGranuleBatches(columns_, morsel.granules, kPartBatchRows);
+  std::vector<Batch> batches;
+  batches.push_back(readMorsel(morsel, columns_));
+  return batches;
+}
+
 Batch Scan::readMorsel(const Morsel& morsel, const std::vector<size_t>& columns) const {
   if (morsel.part) return morsel.part->readGranules(columns, morsel.granules);
   Batch batch;
@@ -119,18 +126,20 @@ std::optional<Batch> Scan::next() {
       while (end < morsels_.size() && end - next_morsel_ < group && morsels_[end].part) ++end;
     }
     const size_t count = end - next_morsel_;
-    std::vector<Batch> batches(count);
+    std::vector<std::vector<Batch>> morsels(count);
     if (count == 1) {
-      batches[0] = readMorsel(morsels_[next_morsel_], columns_);
+      morsels[0] = readMorselBatches(morsels_[next_morsel_]);
     } else {
-      parallelFor(count, context_.threads, [&](size_t i) { batches[i] = readMorsel(morsels_[next_morsel_ + i], columns_); });
+      parallelFor(count, context_.threads, [&](size_t i) { morsels[i] = readMorselBatches(morsels_[next_morsel_ + i]); });
     }
     next_morsel_ = end;
-    for (auto& batch : batches) {
-      if (batch.rows == 0) continue;
-      for (const auto& column : batch.columns) context_.bytes_read += column->byteSize();
-      context_.rows_read += batch.rows;
-      ready_.push_back(std::move(batch));
+    for (auto& batches : morsels) {
+      for (auto& batch : batches) {
+        if (batch.rows == 0) continue;
+        for (const auto& column : batch.columns) context_.bytes_read += column->byteSize();
+        context_.rows_read += batch.rows;
+        ready_.push_back(std::move(batch));
+      }
     }
   }
   if (ready_.empty()) return std::nullopt;

@@ -5,7 +5,8 @@
 // are (zero-copy; ones larger than kMorselRows are cut, which copies). Parts are read lazily: the
 // scan first asks its KeyCondition (if the planner gave it one) which granules of each part may
 // hold matching rows, skips the others without reading them, and groups the kept granules of a
-// part into morsels of up to kMorselRows rows. Only the needed columns of those granules are read,
+// part into morsels of up to kMorselRows rows, handed out as one batch per granule (zero-copy
+// from the decoded-block cache; see kPartBatchRows). Only the needed columns of those granules are read,
 // checksum-verified and decoded — with ExecContext::threads > 1, a few morsels at a time in
 // parallel on the task pool; a morsel is also the unit of parallel work for the operators above.
 // A corrupt block fails the query with the part's name (perch::Error from Part::readColumn).
@@ -37,6 +38,10 @@ class Scan final : public Operator {
   /// out whole (zero-copy); only larger ones are cut, which copies. 65,536 rows keep a batch's
   /// selection vectors and group ids within L2.
   static constexpr size_t kMorselRows = 65'536;
+  /// A morsel read from a part is handed out as batches of whole granules holding at least this
+  /// many rows: with the usual 8,192-row granules, one batch per granule, sharing the decoded
+  /// (cached) columns instead of copying 8 of them into one batch.
+  static constexpr size_t kPartBatchRows = 8'192;
 
   /// Skip granules that `condition` rules out (call before the first next()).
   void setKeyCondition(std::shared_ptr<const KeyCondition> condition) { condition_ = std::move(condition); }
@@ -63,8 +68,10 @@ class Scan final : public Operator {
   };
 
   void planMorsels();
-  /// Reads one morsel (thread-safe: touches only immutable state).
+  /// Reads one morsel as one batch (thread-safe: touches only immutable state).
   Batch readMorsel(const Morsel& morsel, const std::vector<size_t>& columns) const;
+  /// Reads one morsel as the batches next() hands out (see kPartBatchRows; thread-safe).
+  std::vector<Batch> readMorselBatches(const Morsel& morsel) const;
   void finalize();
   Batch deduplicate(Batch rows, const std::vector<size_t>& read_columns) const;
 
