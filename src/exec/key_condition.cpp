@@ -61,7 +61,7 @@ bool isMonotoneDateFunction(const std::string& name) {
 // Types whose granule min/max are recorded in the same order the comparison kernels use.
 bool hasOrderedStats(const DataType& type) {
   const DataType plain = removeNullable(type);
-  return plain.id() == TypeId::kString || isNumeric(plain);
+  return plain.id() == TypeId::kString || isNumeric(plain) || plain.isDecimal();  // Decimal: its storage integer
 }
 
 // The column a monotone key expression reads (scan position), or nullopt when `expr` is not one.
@@ -85,6 +85,8 @@ bool comparableInKeyOrder(const DataType& key, const DataType& constant) {
   const DataType k = removeNullable(key);
   const DataType c = removeNullable(constant);
   if (k.id() == TypeId::kString) return c.id() == TypeId::kString;
+  // Decimal keys compare through the Decimal comparison kernels (any scale, integers, strings).
+  if (k.isDecimal()) return c.isDecimal() || c.isInteger() || c.id() == TypeId::kString;
   if (!isNumeric(k)) return false;
   return isNumeric(c) || c.id() == TypeId::kString;
 }
