@@ -17,8 +17,8 @@
 #include "exec/decimal_aggregates.h"
 #include "exec/hash_table.h"
 #include "exec/kernel_loops.h"
-#include "exec/type_rules.h"
 #include "exec/memory_tracker.h"
+#include "exec/type_rules.h"
 #include "exec/uniq.h"
 
 namespace perch {
@@ -329,8 +329,8 @@ class ArgMinMax final : public AggregateFunctionHelper<ArgMinMax<V, kMax>, ArgSt
 // ---- uniq: exec/uniq.cpp ------------------------------------------------------------------
 
 // ---- quantiles ----------------------------------------------------------------------------
-
 // (The value vectors of quantile and groupArray states charge the query's memory tracker.)
+
 // quantileExact keeps the argument's type and exact values (ClickHouse's QuantileExact; an empty
 // set gives 0, or NaN for floats); quantile/median interpolate in Float64 (an empty set gives NaN).
 template <typename T>

@@ -178,7 +178,6 @@ class FillWriter {
  private:
   FillValue valueAt(size_t row, size_t i) const { return fillValueAt(*input_.columns[fills_[i].column], row); }
 
-  void advance(FillingRow& filling, const FillingRow& next_row, bool insert_first) {
   /// Every 65536 output rows: the deadline, and the output so far charged to the memory tracker.
   void checkpoint() {
     context_.checkDeadline();
@@ -187,6 +186,7 @@ class FillWriter {
     charge_.set(bytes, "WITH FILL rows");
   }
 
+  void advance(FillingRow& filling, const FillingRow& next_row, bool insert_first) {
     if (insert_first && filling < next_row) insert(filling);
     while (filling.next(next_row)) insert(filling);
   }
@@ -212,8 +212,8 @@ class FillWriter {
   const std::vector<size_t>& prefix_;
   const std::vector<FillColumn>& fills_;
   ExecContext& context_;
-  std::vector<MutableColumnPtr> columns_;
   MemoryCharge charge_;  // declared before columns_: released after they are freed
+  std::vector<MutableColumnPtr> columns_;
   size_t rows_ = 0;
   size_t group_begin_ = 0;
 };
