@@ -60,6 +60,7 @@ Datum executeWithNulls(const FunctionKernel& inner, const DataType& result_type,
 
 FunctionRegistry::FunctionRegistry() {
   registerArithmeticFunctions(*this);
+  registerRoundingFunctions(*this);
   registerComparisonFunctions(*this);
   registerLogicalFunctions(*this);
   registerConditionalFunctions(*this);

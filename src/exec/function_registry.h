@@ -75,6 +75,7 @@ ResolvedFunction resolveFunction(std::string_view name, std::span<const Argument
 
 /// Registration entry points, one per function family (called by the registry constructor).
 void registerArithmeticFunctions(FunctionRegistry& registry);
+void registerRoundingFunctions(FunctionRegistry& registry);  // round, floor, ceil, trunc, greatest, least
 void registerComparisonFunctions(FunctionRegistry& registry);
 void registerLogicalFunctions(FunctionRegistry& registry);
 void registerConditionalFunctions(FunctionRegistry& registry);

@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <cstring>
+#include <limits>
 
 #include "common/error.h"
 #include "sql/lexer.h"
@@ -812,6 +813,13 @@ class Parser {
         const bool value = first.isKeyword("TRUE");
         advance();
         return makeLiteral(uint64_t{value ? 1u : 0u}, position);
+      }
+      // `nan` and `inf` are Float64 literals in ClickHouse (any case; `-inf` is the negation).
+      if ((first.isKeyword("NAN") || first.isKeyword("INF")) && peek(1).kind != TokenKind::kLeftParen &&
+          peek(1).kind != TokenKind::kDot) {
+        const bool is_nan = first.isKeyword("NAN");
+        advance();
+        return makeLiteral(is_nan ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity(), position);
       }
       if (first.isKeyword("CASE")) return caseExpression();
       if (first.isKeyword("INTERVAL")) return interval();
