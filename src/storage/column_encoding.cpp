@@ -80,19 +80,45 @@ void writeDictionary(const Dictionary& dictionary, std::string& out) {
   }
 }
 
+// Builds the column of `rows` dictionary references in two passes over the indexes: offsets (and
+// the bounds check) first, then the bytes into a buffer sized once. Values of up to 16 bytes are
+// copied as one fixed 16-byte move from a padded copy of the dictionary (the output buffer has 16
+// bytes of slack, trimmed at the end), which is what keeps this path off memmove's per-call cost.
 template <typename Index>
-void expandDictionary(const ColumnString& dictionary, std::string_view indexes, ColumnString& column) {
-  std::vector<std::string_view> values(dictionary.size());
-  for (size_t i = 0; i < values.size(); ++i) values[i] = dictionary.at(i);
+MutableColumnPtr expandDictionary(const DataType& type, const ColumnString& dictionary, std::string_view indexes) {
+  constexpr size_t kSlot = 16;
+  const size_t count = dictionary.size();
   const size_t rows = indexes.size() / sizeof(Index);
+  std::vector<uint32_t> lengths(count);
+  std::string padded(count * kSlot, '\0');
+  for (size_t i = 0; i < count; ++i) {
+    const std::string_view value = dictionary.at(i);
+    lengths[i] = static_cast<uint32_t>(value.size());
+    if (value.size() <= kSlot) std::memcpy(padded.data() + i * kSlot, value.data(), value.size());
+  }
+  std::vector<uint64_t> offsets(rows);
+  uint64_t total = 0;
   for (size_t row = 0; row < rows; ++row) {
     Index index;
     std::memcpy(&index, indexes.data() + row * sizeof(Index), sizeof(Index));
-    if (index >= values.size()) {
-      throw CorruptDataError("dictionary index " + std::to_string(index) + " out of " + std::to_string(values.size()));
+    if (index >= count) {
+      throw CorruptDataError("dictionary index " + std::to_string(index) + " out of " + std::to_string(count));
     }
-    column.push(values[index]);
+    total += lengths[index];
+    offsets[row] = total;
   }
+  std::string chars(total + kSlot, '\0');
+  char* out = chars.data();
+  for (size_t row = 0; row < rows; ++row) {
+    Index index;
+    std::memcpy(&index, indexes.data() + row * sizeof(Index), sizeof(Index));
+    const uint32_t length = lengths[index];
+    if (length <= kSlot) std::memcpy(out, padded.data() + size_t{index} * kSlot, kSlot);
+    else std::memcpy(out, dictionary.at(index).data(), length);
+    out += length;
+  }
+  chars.resize(total);
+  return std::make_shared<ColumnString>(type, std::move(offsets), std::move(chars));
 }
 
 MutableColumnPtr readDictionary(const DataType& type, size_t rows, ByteReader& in, StringDictionary* kept = nullptr) {
@@ -105,13 +131,8 @@ MutableColumnPtr readDictionary(const DataType& type, size_t rows, ByteReader& i
   const size_t width = indexWidth(size);
   if (rows > in.remaining() / width) throw CorruptDataError("dictionary indexes are shorter than the row count");
   const std::string_view indexes = in.take(rows * width);
-  auto column = std::make_shared<ColumnString>(type);
-  column->reserve(rows);
-  if (width == 1) {
-    expandDictionary<uint8_t>(dictionary, indexes, *column);
-  } else {
-    expandDictionary<uint16_t>(dictionary, indexes, *column);
-  }
+  MutableColumnPtr column = width == 1 ? expandDictionary<uint8_t>(type, dictionary, indexes)
+                                        : expandDictionary<uint16_t>(type, dictionary, indexes);
   if (kept) *kept = StringDictionary{values, std::string(indexes), width};  // indexes checked by the expansion
   return column;
 }

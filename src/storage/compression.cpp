@@ -79,7 +79,12 @@ std::string compressBlock(Codec codec, std::string_view raw) {
 }
 
 std::string decompressBlock(Codec codec, std::string_view compressed, size_t raw_size) {
-  std::string out(raw_size, '\0');
+  std::string out;
+  decompressBlockInto(codec, compressed, raw_size, out);
+  return out;
+}
+
+void decompressBlockInto(Codec codec, std::string_view compressed, size_t raw_size, std::string& out) {
   switch (codec) {
     case Codec::kNone:
       if (compressed.size() != raw_size) throw CorruptDataError("uncompressed block has the wrong size");
@@ -87,11 +92,13 @@ std::string decompressBlock(Codec codec, std::string_view compressed, size_t raw
       break;
     case Codec::kLZ4: {
       if (raw_size > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) throw CorruptDataError("LZ4 block size is implausible");
+      out.resize(raw_size);
       const int size = LZ4_decompress_safe(compressed.data(), out.data(), static_cast<int>(compressed.size()), static_cast<int>(raw_size));
       if (size < 0 || static_cast<size_t>(size) != raw_size) throw CorruptDataError("LZ4 block does not decompress to its recorded size");
       break;
     }
     case Codec::kZSTD: {
+      out.resize(raw_size);
       const size_t size = ZSTD_decompress(out.data(), raw_size, compressed.data(), compressed.size());
       if (ZSTD_isError(size) || size != raw_size) throw CorruptDataError("ZSTD block does not decompress to its recorded size");
       break;
@@ -99,7 +106,6 @@ std::string decompressBlock(Codec codec, std::string_view compressed, size_t raw
     default:
       throw CorruptDataError("unknown codec " + std::to_string(static_cast<int>(codec)));
   }
-  return out;
 }
 
 }  // namespace perch::storage

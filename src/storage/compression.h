@@ -21,5 +21,8 @@ std::optional<Codec> parseCodec(std::string_view text);
 std::string compressBlock(Codec codec, std::string_view raw);
 /// Decompresses a block that decompresses to exactly `raw_size` bytes; throws CorruptDataError otherwise.
 std::string decompressBlock(Codec codec, std::string_view compressed, size_t raw_size);
+/// The same into `out` (resized to raw_size; a reused buffer is not cleared first, which spares
+/// the zero fill of every block a scan decompresses).
+void decompressBlockInto(Codec codec, std::string_view compressed, size_t raw_size, std::string& out);
 
 }  // namespace perch::storage

@@ -29,6 +29,7 @@ constexpr uint32_t kLegacyVersion = 1;  // one block per granule, plain encoding
 constexpr size_t kHeaderSize = 8 + 4;
 constexpr size_t kTrailerSize = 8 + 4 + 4 + 8;
 constexpr size_t kBlockHeaderSize = 1 + 4 + 4 + 4;
+constexpr size_t kMaxKeptBuffer = size_t{8} << 20;  // per-thread read buffers larger than this are freed after use
 
 std::string formatSequence(uint64_t value) {
   std::string digits = std::to_string(value);
@@ -560,7 +561,10 @@ std::vector<Part::DecodedGranule> Part::readBlock(size_t column, size_t block_nu
   const BlockLocation& block = index_.blocks[column][block_number];
   const std::string where = "column '" + column_names_[column] + "' granule " + std::to_string(wanted) + " (" + describeBlock(block) + ")";
   try {
-    std::string data(kBlockHeaderSize + block.compressed_size, '\0');
+    // Per-thread buffers reused across blocks: a scan reads thousands of blocks, and fresh buffers
+    // cost a zero fill and page faults each time. Nothing decoded below points into them.
+    thread_local std::string data, raw;
+    data.resize(kBlockHeaderSize + block.compressed_size);
     blocks_read_.fetch_add(1, std::memory_order_relaxed);
     if (!readAt(fd_, block.offset, data, path_)) throw CorruptDataError(where + ": the file ends inside the block");
     ByteReader block_header(std::string_view(data).substr(0, kBlockHeaderSize));
@@ -574,7 +578,7 @@ std::vector<Part::DecodedGranule> Part::readBlock(size_t column, size_t block_nu
     }
     const std::string_view compressed = std::string_view(data).substr(kBlockHeaderSize);
     if (checksum(compressed) != block.checksum) throw CorruptDataError(where + ": checksum mismatch");
-    const std::string raw = decompressBlock(block.codec, compressed, raw_size);
+    decompressBlockInto(block.codec, compressed, raw_size, raw);
     ByteReader in(raw);
     std::vector<DecodedGranule> decoded;
     for (uint32_t granule = block.first_granule; granule < block.first_granule + block.granules; ++granule) {
@@ -596,6 +600,8 @@ std::vector<Part::DecodedGranule> Part::readBlock(size_t column, size_t block_nu
       }
     }
     if (!in.atEnd()) throw CorruptDataError(where + ": trailing bytes in the block");
+    if (raw.capacity() > kMaxKeptBuffer) std::string().swap(raw);
+    if (data.capacity() > kMaxKeptBuffer) std::string().swap(data);
     return decoded;
   } catch (const CorruptDataError& error) {
     throwCorrupt(path_, error.what());

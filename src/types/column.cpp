@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 
 #include "common/error.h"
 #include "types/date_time.h"
@@ -204,6 +205,13 @@ MutableColumnPtr ColumnString::gather(Selection indices) const {
   result->offsets_.reserve(indices.size());
   for (uint32_t index : indices) result->push(at(index));
   return result;
+}
+
+ColumnString::ColumnString(DataType type, std::vector<uint64_t> offsets, std::string chars)
+    : Column(std::move(type)), offsets_(std::move(offsets)), chars_(std::move(chars)) {
+  if ((offsets_.empty() ? 0 : offsets_.back()) != chars_.size()) {
+    throw std::logic_error("ColumnString: offsets do not end at the size of the character buffer");
+  }
 }
 
 void ColumnString::appendRange(const Column& source, size_t start, size_t count) {

@@ -96,6 +96,9 @@ class ColumnVector final : public Column {
 class ColumnString final : public Column {
  public:
   explicit ColumnString(DataType type = DataType(TypeId::kString)) : Column(std::move(type)) {}
+  /// Takes finished buffers (decoders build them in one pass): `offsets[i]` is the end of row i in
+  /// `chars`, non-decreasing, the last equal to chars.size() (checked).
+  ColumnString(DataType type, std::vector<uint64_t> offsets, std::string chars);
 
   std::string_view at(size_t row) const {
     uint64_t begin = row == 0 ? 0 : offsets_[row - 1];

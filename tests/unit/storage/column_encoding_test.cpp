@@ -39,6 +39,29 @@ TEST(ColumnEncoding, DictionaryLayoutIsTagCountValuesThenOneByteIndexes) {
   EXPECT_EQ(asString(*decoded).at(3), "b");
 }
 
+// The dictionary expansion copies short values (up to 16 bytes) with one fixed-size move and
+// longer ones by length: every length around that boundary, with 1- and 2-byte indexes, comes
+// back byte for byte and in order.
+TEST(ColumnEncoding, DictionaryExpansionKeepsEveryValueLengthAndOrder) {
+  for (const size_t distinct : {3u, 300u}) {  // 1-byte and 2-byte indexes
+    std::vector<std::string> values;
+    for (size_t row = 0; row < 2000; ++row) {
+      const size_t id = (row * 7919) % distinct;
+      const size_t length = id % 40;  // 0..39 bytes: below, at and above 16
+      std::string value(length, static_cast<char>('a' + id % 26));
+      if (length > 0) value.back() = static_cast<char>('0' + id % 10);
+      values.push_back(value);
+    }
+    const auto column = strings(kLowCardinality, values);
+    const std::string data = encode(*column);
+    ASSERT_EQ(static_cast<uint8_t>(data[0]), 1) << "expected the dictionary layout";
+    const auto decoded = decode(kLowCardinality, values.size(), data);
+    ASSERT_EQ(decoded->size(), values.size());
+    for (size_t row = 0; row < values.size(); ++row) ASSERT_EQ(asString(*decoded).at(row), values[row]) << row;
+    EXPECT_EQ(asString(*decoded).chars().size(), asString(*column).chars().size());
+  }
+}
+
 TEST(ColumnEncoding, IntegersAreStoredAsBytePlanes) {
   const DataType int32(TypeId::kInt32);
   auto column = std::make_shared<ColumnVector<int32_t>>(int32, std::vector<int32_t>{7, -1});
