@@ -61,8 +61,9 @@ DecimalParseError parseDecimal(std::string_view text, unsigned scale, DecimalWid
     value = value * 10 + (c - '0');
   }
   if (!seen_digit) return DecimalParseError::kMalformed;
-  value *= decimalPowerOfTen(scale - std::min(fraction_digits, scale));
+  // Checked before scaling: 38 digits fit in 128 bits, 39 may not.
   if (digits + scale - std::min(fraction_digits, scale) > 38) return DecimalParseError::kTooManyDigits;
+  value *= decimalPowerOfTen(scale - std::min(fraction_digits, scale));
   raw = negative ? -value : value;
   return DecimalParseError::kNone;
 }
