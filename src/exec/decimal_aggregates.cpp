@@ -20,6 +20,12 @@ struct DecimalSumState {
     low = static_cast<uint64_t>(value);
     high = static_cast<int64_t>(value >> 64);
   }
+  /// sum() + value, wrapping around at 128 bits as ClickHouse's sum of Decimal128 does (only
+  /// Decimal(P > 18) inputs can get there).
+  void add(DecimalWide value) { setSum(wrappingAdd(sum(), value)); }
+  static DecimalWide wrappingAdd(DecimalWide a, DecimalWide b) {
+    return static_cast<DecimalWide>(static_cast<DecimalWideUnsigned>(a) + static_cast<DecimalWideUnsigned>(b));
+  }
 };
 
 template <typename T, bool kAverage>
@@ -30,7 +36,7 @@ class DecimalSum final : public AggregateFunctionHelper<DecimalSum<T, kAverage>,
   explicit DecimalSum(DataType result) : Base(std::move(result)) {}
   const T* prepare(std::span<const ColumnPtr> args) const { return asVector<T>(*args[0]).data().data(); }
   void add(DecimalSumState& state, const T* data, size_t row) const {
-    state.setSum(state.sum() + data[row]);
+    state.add(data[row]);
     ++state.count;
   }
   void addBatchSingle(char* place, std::span<const ColumnPtr> args, size_t rows, const uint8_t* skip) const override {
@@ -39,15 +45,15 @@ class DecimalSum final : public AggregateFunctionHelper<DecimalSum<T, kAverage>,
     uint64_t count = 0;
     for (size_t i = 0; i < rows; ++i) {
       if (skip && skip[i]) continue;
-      sum += data[i];
+      sum = DecimalSumState::wrappingAdd(sum, data[i]);
       ++count;
     }
     auto& state = *reinterpret_cast<DecimalSumState*>(place);
-    state.setSum(state.sum() + sum);
+    state.add(sum);
     state.count += count;
   }
   void mergeStates(DecimalSumState& state, const DecimalSumState& other) const {
-    state.setSum(state.sum() + other.sum());
+    state.add(other.sum());
     state.count += other.count;
   }
   void insertState(const DecimalSumState& state, Column& to) const {

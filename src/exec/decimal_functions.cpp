@@ -22,15 +22,20 @@ DecimalWide checkedMultiply(DecimalWide a, DecimalWide b) {
 // Integer operands join the kernel as Int64 (their raw value at scale 0), Decimals as their storage.
 DataType operandType(const DataType& type) { return type.isDecimal() ? type : DataType(TypeId::kInt64); }
 
-// fn(A{}, B{}) with the storage integers of two operand types (Int32 or Int64, see operandType).
+// fn(T{}) with the storage integer of a Decimal or operandType (Int32, Int64 or Int128).
+template <typename Fn>
+decltype(auto) dispatchStorage(const DataType& type, Fn&& fn) {
+  switch (type.fixedWidth()) {
+    case 4: return fn(int32_t{});
+    case 8: return fn(int64_t{});
+    default: return fn(Int128{});
+  }
+}
+
+// fn(A{}, B{}) with the storage integers of two operand types.
 template <typename Fn>
 decltype(auto) dispatchOperands(const DataType& a, const DataType& b, Fn&& fn) {
-  const auto second = [&](auto tag_a) {
-    if (b.fixedWidth() == 4) return fn(tag_a, int32_t{});
-    return fn(tag_a, int64_t{});
-  };
-  if (a.fixedWidth() == 4) return second(int32_t{});
-  return second(int64_t{});
+  return dispatchStorage(a, [&](auto tag_a) { return dispatchStorage(b, [&](auto tag_b) { return fn(tag_a, tag_b); }); });
 }
 
 // How one operand's raw value enters the operation: multiplied by `factor` first.
@@ -67,11 +72,16 @@ R applyPlan(const DecimalPlan& plan, DecimalWide a, DecimalWide b) {
   const DecimalWide y = checkedMultiply(b, plan.factor_b);
   DecimalWide value = 0;
   switch (plan.op) {
-    case ArithmeticOp::kPlus: value = x + y; break;
-    case ArithmeticOp::kMinus: value = x - y; break;
+    case ArithmeticOp::kPlus:
+      if (__builtin_add_overflow(x, y, &value)) throwMathOverflow();
+      break;
+    case ArithmeticOp::kMinus:
+      if (__builtin_sub_overflow(x, y, &value)) throwMathOverflow();
+      break;
     case ArithmeticOp::kMultiply: value = checkedMultiply(x, y); break;
     case ArithmeticOp::kDivide:
       if (y == 0) throwBadRequest("Division by zero");
+      if (y == -1 && x == std::numeric_limits<DecimalWide>::min()) throwMathOverflow();
       value = x / y;
       break;
     default: break;
@@ -98,8 +108,7 @@ ResolvedFunction resolveDecimalArithmetic(ArithmeticOp op, const DataType& a, co
                                   return applyPlan<R>(plan, x, y);
                                 });
                               };
-                              if (plan.result.fixedWidth() == 4) return loop(int32_t{});
-                              return loop(int64_t{});
+                              return dispatchStorage(plan.result, loop);
                             });
                           }};
 }
@@ -115,6 +124,7 @@ ResolvedFunction decimalUnary(const DataType& type, Fn fn) {
                                 return Datum{};  // unreachable: Decimal storage is integral
                               } else {
                                 return unaryLoop<T, T>(call[0], rows, type, [&fn](T x) {
+                                  if (static_cast<DecimalWide>(x) == std::numeric_limits<DecimalWide>::min()) throwMathOverflow();
                                   const DecimalWide value = fn(static_cast<DecimalWide>(x));
                                   if (value > std::numeric_limits<T>::max()) throwMathOverflow();
                                   return static_cast<T>(value);

@@ -175,9 +175,14 @@ std::vector<uint64_t> hashArgument(const Datum& arg, size_t n) {
       using T = decltype(tag);
       const T* values = valuesOf<T>(arg);
       for (size_t i = 0; i < count; ++i) {
-        uint64_t bits = 0;
-        std::memcpy(&bits, &values[i], sizeof(T));
-        hashes[i] = intHash64(bits);
+        if constexpr (sizeof(T) > sizeof(uint64_t)) {
+          // Decimal(P > 18): ClickHouse 18.16 refuses it here; its 16 bytes hash as a string would.
+          hashes[i] = city::cityHash64(reinterpret_cast<const char*>(&values[i]), sizeof(T));
+        } else {
+          uint64_t bits = 0;
+          std::memcpy(&bits, &values[i], sizeof(T));
+          hashes[i] = intHash64(bits);
+        }
       }
       return 0;
     });

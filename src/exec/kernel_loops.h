@@ -65,7 +65,8 @@ decltype(auto) dispatchFixed(const DataType& type, Fn&& fn) {
     // Raw units of 10^-scale: callers that do arithmetic on them handle the scale (decimal_*.cpp).
     case TypeId::kDecimal:
       if (type.decimalPrecision() <= 9) return fn(int32_t{});
-      return fn(int64_t{});
+      if (type.decimalPrecision() <= 18) return fn(int64_t{});
+      return fn(Int128{});
     default: break;
   }
   throwBadRequest("Type " + type.name() + " is not a number");

@@ -134,10 +134,10 @@ bool appendDecimalFromText(Column& column, const DataType& type, std::string_vie
     error = "cannot parse " + describe(text) + " as " + type.name() + ": " + std::string(decimalParseMessage(parse_error));
     return false;
   }
-  if (type.fixedWidth() == 4) {
-    static_cast<ColumnVector<int32_t>&>(column).data().push_back(static_cast<int32_t>(raw));
-  } else {
-    static_cast<ColumnVector<int64_t>&>(column).data().push_back(static_cast<int64_t>(raw));
+  switch (type.fixedWidth()) {
+    case 4: static_cast<ColumnVector<int32_t>&>(column).data().push_back(static_cast<int32_t>(raw)); break;
+    case 8: static_cast<ColumnVector<int64_t>&>(column).data().push_back(static_cast<int64_t>(raw)); break;
+    default: static_cast<ColumnVector<Int128>&>(column).data().push_back(raw); break;
   }
   return true;
 }

@@ -90,7 +90,9 @@ std::vector<uint64_t> rowKeys(const ColumnType& column) {
     std::vector<uint64_t> rank(values.size());
     for (size_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
     for (size_t row = 0; row < rows; ++row) keys[row] = rank[value_of_row[row]];
-  } else if constexpr (std::is_same_v<ColumnType, ColumnNullable> || std::is_same_v<ColumnType, ColumnArray>) {
+  } else if constexpr (std::is_same_v<ColumnType, ColumnNullable> || std::is_same_v<ColumnType, ColumnArray> ||
+                       std::is_same_v<ColumnType, ColumnVector<Int128>>) {
+    // No order-preserving 64-bit image: rank by comparing rows (Int128 is Decimal(P > 18) only).
     std::vector<uint32_t> order(rows);
     std::iota(order.begin(), order.end(), 0u);
     std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return compareTyped(column, a, b) < 0; });
@@ -126,7 +128,9 @@ void computeStats(const ColumnType& column, size_t start, size_t count, GranuleS
     stats.has_min_max = !first;
     stats.min.assign(min);
     stats.max.assign(max);
-  } else if constexpr (std::is_same_v<ColumnType, ColumnNullable> || std::is_same_v<ColumnType, ColumnArray>) {
+  } else if constexpr (std::is_same_v<ColumnType, ColumnNullable> || std::is_same_v<ColumnType, ColumnArray> ||
+                       std::is_same_v<ColumnType, ColumnVector<Int128>>) {
+    // No order-preserving 64-bit image: rank by comparing rows (Int128 is Decimal(P > 18) only).
     // Handled by the caller (Nullable) or not indexed (Array).
   } else {
     using T = typename ColumnType::ValueType;

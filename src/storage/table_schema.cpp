@@ -9,9 +9,23 @@ std::optional<size_t> TableSchema::indexOf(std::string_view name) const {
   return std::nullopt;
 }
 
+namespace {
+
+bool holdsWideDecimal(const DataType& type) {
+  if (type.isDecimal()) return type.fixedWidth() == 16;
+  if (type.isNullable() || type.isArray()) return holdsWideDecimal(type.nested());
+  return false;
+}
+
+}  // namespace
+
 std::string TableSchema::signature() const {
   std::string text;
-  for (const auto& column : columns) text.append(column.name).append(" ").append(column.type.name()).append("\n");
+  for (const auto& column : columns) {
+    text.append(column.name).append(" ").append(column.type.name());
+    if (holdsWideDecimal(column.type)) text.append(" int128");
+    text.append("\n");
+  }
   return text;
 }
 

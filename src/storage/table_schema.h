@@ -21,7 +21,9 @@ struct TableSchema {
   /// Position of the column called `name`, or nullopt.
   std::optional<size_t> indexOf(std::string_view name) const;
   /// One line per column, "name Type" — stored in WAL segments and parts so that data written under
-  /// another schema is detected instead of misread.
+  /// another schema is detected instead of misread. A column holding Decimal(P > 18) values adds
+  /// " int128": builds before Decimal128 storage wrote those as 64-bit values, and their files must
+  /// be refused rather than read with the wrong width.
   std::string signature() const;
 };
 

@@ -255,7 +255,8 @@ decltype(auto) dispatchPhysical(const DataType& type, Fn&& fn) {
     case TypeId::kTuple: throwTupleUnsupported();
     case TypeId::kDecimal:
       if (type.decimalPrecision() <= 9) return fn(static_cast<ColumnVector<int32_t>*>(nullptr));
-      return fn(static_cast<ColumnVector<int64_t>*>(nullptr));
+      if (type.decimalPrecision() <= 18) return fn(static_cast<ColumnVector<int64_t>*>(nullptr));
+      return fn(static_cast<ColumnVector<Int128>*>(nullptr));
   }
   return fn(static_cast<ColumnVector<uint8_t>*>(nullptr));
 }

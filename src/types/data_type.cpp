@@ -324,7 +324,7 @@ size_t DataType::fixedWidth() const {
     case TypeId::kInt16: case TypeId::kUInt16: case TypeId::kDate: return 2;
     case TypeId::kInt32: case TypeId::kUInt32: case TypeId::kFloat32: case TypeId::kDateTime: return 4;
     case TypeId::kInt64: case TypeId::kUInt64: case TypeId::kFloat64: case TypeId::kDateTime64: return 8;
-    case TypeId::kDecimal: return decimalPrecision() <= 9 ? 4 : 8;
+    case TypeId::kDecimal: return decimalPrecision() <= 9 ? 4 : decimalPrecision() <= 18 ? 8 : 16;
     default: return 0;
   }
 }

@@ -8,9 +8,8 @@
 //   DateTime[('Zone')]                      -> ColumnVector<uint32_t> (seconds since epoch, UTC)
 //   DateTime64(p[, 'Zone'])                 -> ColumnVector<int64_t> (ticks of 10^-p s since epoch, UTC)
 //   Decimal(P, S), P <= 9                   -> ColumnVector<int32_t> (the value times 10^S)
-//   Decimal(P, S), 9 < P <= 38              -> ColumnVector<int64_t> (the value times 10^S); for
-//                                              P > 18 this is narrower than ClickHouse's Int128:
-//                                              values past Int64 are rejected as overflows
+//   Decimal(P, S), 9 < P <= 18              -> ColumnVector<int64_t> (the value times 10^S)
+//   Decimal(P, S), 18 < P <= 38             -> ColumnVector<Int128> (the value times 10^S)
 //   String, LowCardinality(String), UUID    -> ColumnString (UUID as canonical lower-case text;
 //                                              a 128-bit layout comes with the wider type work)
 //   Nullable(T)                             -> ColumnNullable over T's column
@@ -28,6 +27,13 @@
 #include <memory>
 #include <string>
 #include <string_view>
+
+namespace perch {
+/// Storage of Decimal(P > 18), as ClickHouse's Decimal128. The project builds in GNU mode, where the
+/// standard library treats __int128 as an integral type (numeric_limits, make_unsigned, to_chars).
+using Int128 = __int128;
+using UInt128 = unsigned __int128;
+}  // namespace perch
 #include <vector>
 
 namespace perch {

@@ -95,7 +95,7 @@ std::optional<ParsedDateTime> parseUnixSeconds(std::string_view text) {
 }
 
 std::optional<ParsedDateTime> parseParts(std::string_view text) {
-  if (auto unix = parseUnixSeconds(text)) return unix;
+  if (auto seconds = parseUnixSeconds(text)) return seconds;
   if (text.size() < 10) return std::nullopt;
   auto days = parseDate(text.substr(0, 10));
   if (!days) return std::nullopt;

@@ -11,11 +11,19 @@ DecimalWide decimalPowerOfTen(unsigned power) {
 }
 
 DecimalWide decimalStorageMax(const DataType& type) {
-  return type.fixedWidth() == 4 ? std::numeric_limits<int32_t>::max() : std::numeric_limits<int64_t>::max();
+  switch (type.fixedWidth()) {
+    case 4: return std::numeric_limits<int32_t>::max();
+    case 8: return std::numeric_limits<int64_t>::max();
+    default: return std::numeric_limits<Int128>::max();
+  }
 }
 
 DecimalWide decimalStorageMin(const DataType& type) {
-  return type.fixedWidth() == 4 ? std::numeric_limits<int32_t>::min() : std::numeric_limits<int64_t>::min();
+  switch (type.fixedWidth()) {
+    case 4: return std::numeric_limits<int32_t>::min();
+    case 8: return std::numeric_limits<int64_t>::min();
+    default: return std::numeric_limits<Int128>::min();
+  }
 }
 
 void formatDecimal(DecimalWide raw, unsigned scale, std::string& out) {

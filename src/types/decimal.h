@@ -13,8 +13,8 @@
 
 namespace perch {
 
-__extension__ typedef __int128 DecimalWide;
-__extension__ typedef unsigned __int128 DecimalWideUnsigned;
+using DecimalWide = Int128;
+using DecimalWideUnsigned = UInt128;
 
 /// 10^power for power 0..38.
 DecimalWide decimalPowerOfTen(unsigned power);

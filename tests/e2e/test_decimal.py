@@ -117,3 +117,50 @@ def test_decimal_columns_ingest_quarantine_endpoint_and_restart(tmp_path):
         assert response.text.splitlines()[1:] == ["1,10.50,0.1250,21.00", "3,0.05,2.0000,0.10", "6,12.34,0.5000,24.68"], response.text
     finally:
         server.stop()
+
+
+LEDGER = """SCHEMA >
+    `id` UInt32 `json:$.id`,
+    `amount` Decimal(38, 18) `json:$.amount`
+
+ENGINE "MergeTree"
+ENGINE_SORTING_KEY "amount"
+"""
+
+LEDGER_ROWS = [
+    {"id": 1, "amount": "12345678901234567890.123456789012345678"},  # 38 digits: past Int64
+    {"id": 2, "amount": "-99999999999999999999.999999999999999999"},
+    {"id": 3, "amount": 1.5},
+    {"id": 4, "amount": "123456789012345678901.5"},                 # 39 digits at scale 18: quarantined
+]
+
+
+def test_decimal128_column_keeps_all_38_digits_through_ingest_parts_and_restart(tmp_path):
+    project = tmp_path / "project"
+    (project / "datasources").mkdir(parents=True)
+    (project / "datasources" / "ledger.datasource").write_text(LEDGER)
+    server = PerchServer(project=project)
+    query = ("SELECT id, amount, toTypeName(amount) AS t FROM ledger ORDER BY amount FORMAT CSV",
+             "SELECT sum(amount) AS s, toTypeName(s) FROM ledger FORMAT TSV")
+    expected = (['2,-99999999999999999999.999999999999999999,"Decimal(38, 18)"',
+                 '3,1.500000000000000000,"Decimal(38, 18)"',
+                 '1,12345678901234567890.123456789012345678,"Decimal(38, 18)"'],
+                ["-87654321098765432108.376543210987654321\tDecimal(38, 18)"])
+
+    def check(server):
+        for sql, rows in zip(query, expected):
+            response = requests.get(server.url + "/v0/sql", headers=server.admin(), params={"q": sql})
+            assert response.status_code == 200, response.text
+            assert response.text.splitlines() == rows, response.text
+
+    try:
+        response = requests.post(server.url + "/v0/events", params={"name": "ledger", "wait": "true"},
+                                 data="\n".join(json.dumps(row) for row in LEDGER_ROWS), headers=server.admin())
+        assert response.status_code == 200, response.text
+        assert response.json() == {"successful_rows": 3, "quarantined_rows": 1}, response.text
+        check(server)
+        assert server.stop() == 0
+        server = PerchServer(project=project, data=server.data)
+        check(server)
+    finally:
+        server.stop()
