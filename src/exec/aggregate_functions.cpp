@@ -204,7 +204,7 @@ class PickString final : public AggregateFunctionHelper<PickString<kPick>, Singl
 
 // A value of any fixed-width or string column, copied out of a batch.
 struct StoredValue {
-  uint64_t bits = 0;
+  uint64_t bits[2] = {0, 0};  // up to 16 bytes: Decimal(P > 18) is the widest fixed-width value
   std::string text;
 };
 
@@ -229,7 +229,7 @@ struct ValueReader {
   }
   void read(size_t row, StoredValue& out) const {
     if (string) out.text.assign(string->at(row));
-    else std::memcpy(&out.bits, fixed + row * width, width);
+    else std::memcpy(out.bits, fixed + row * width, width);
   }
 };
 
@@ -241,11 +241,11 @@ struct StoredCodec {
   static StoredCodec of(const DataType& type) { return {type.isStringLike(), type.fixedWidth()}; }
   void write(const StoredValue& value, StateWriter& out) const {
     if (is_string) out.writeBytes(value.text);
-    else out.writeRaw(&value.bits, width);
+    else out.writeRaw(value.bits, width);
   }
   void read(StoredValue& value, StateReader& in) const {
     if (is_string) value.text.assign(in.readBytes());
-    else in.readRaw(&value.bits, width);
+    else in.readRaw(value.bits, width);
   }
   /// The fewest bytes one value takes (bounds element counts).
   size_t minBytes() const { return is_string ? 1 : width; }
@@ -259,7 +259,7 @@ void insertStored(const StoredValue& value, Column& to) {
   dispatchFixed(to.type(), [&](auto tag) {
     using T = decltype(tag);
     T typed;
-    std::memcpy(&typed, &value.bits, sizeof(T));
+    std::memcpy(&typed, value.bits, sizeof(T));
     static_cast<ColumnVector<T>&>(to).data().push_back(typed);
     return 0;
   });

@@ -1,5 +1,6 @@
 #include "exec/hash_aggregate.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 
@@ -136,11 +137,12 @@ constexpr ShortStringMasks makeShortStringMasks() {
 }
 constexpr ShortStringMasks kShortStringMasks = makeShortStringMasks();
 
-// Raw little-endian bits of a fixed-width column's values, zero-extended to 64 bits.
+// Raw little-endian bits of a fixed-width column's values, zero-extended to 64 bits. Only keys of
+// at most 8 bytes get here (kDirect16, kFixed64); 16-byte Decimals take kFixed128.
 template <typename T>
 uint64_t bitsOf(T value) {
   uint64_t bits = 0;
-  std::memcpy(&bits, &value, sizeof(T));
+  std::memcpy(&bits, &value, std::min(sizeof(T), sizeof(bits)));
   return bits;
 }
 

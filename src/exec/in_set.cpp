@@ -11,10 +11,14 @@ namespace {
 template <typename T>
 uint64_t bitsOf(T value) {
   uint64_t bits = 0;
-  if constexpr (std::is_floating_point_v<T>) {
-    if (value == 0) value = 0;  // -0.0 equals 0.0
+  if constexpr (sizeof(T) > sizeof(uint64_t)) {
+    throwBadRequest("internal: a 16-byte IN value reached the 64-bit set");  // InSet keys those by their bytes
+  } else {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (value == 0) value = 0;  // -0.0 equals 0.0
+    }
+    std::memcpy(&bits, &value, sizeof(T));
   }
-  std::memcpy(&bits, &value, sizeof(T));
   return bits;
 }
 
@@ -41,7 +45,7 @@ std::string tupleKey(const Column& tuple, size_t row) {
 }  // namespace
 
 InSet::InSet(DataType type, const Column& values) : type_(std::move(type)) {
-  if (type_.isTuple() || type_.isStringLike()) {
+  if (type_.isTuple() || type_.isStringLike() || wideFixed()) {
     // Per element: the std::string and a hash node of string_set_, plus the bytes themselves.
     strings_charge_.add(values.byteSize() + values.size() * (sizeof(std::string) + 32), "IN set");
   }
@@ -55,6 +59,13 @@ InSet::InSet(DataType type, const Column& values) : type_(std::move(type)) {
     const auto& strings = asString(values);
     strings_.reserve(strings.size());
     for (size_t i = 0; i < strings.size(); ++i) strings_.emplace_back(strings.at(i));
+    for (const auto& value : strings_) string_set_.insert(value);
+    return;
+  }
+  if (wideFixed()) {  // Decimal(P > 18): its 16 raw bytes as the key
+    const auto& data = asVector<Int128>(values).data();
+    strings_.reserve(data.size());
+    for (const Int128& value : data) strings_.emplace_back(reinterpret_cast<const char*>(&value), sizeof(value));
     for (const auto& value : strings_) string_set_.insert(value);
     return;
   }
@@ -80,6 +91,11 @@ Datum InSet::contains(const Datum& left, size_t rows, bool negated) const {
   } else if (type_.isStringLike()) {
     const auto& strings = asString(*values);
     for (size_t i = 0; i < n; ++i) out[i] = string_set_.count(strings.at(i)) ? hit : !hit;
+  } else if (wideFixed()) {
+    const Int128* data = asVector<Int128>(*values).data().data();
+    for (size_t i = 0; i < n; ++i) {
+      out[i] = string_set_.count(std::string_view(reinterpret_cast<const char*>(data + i), sizeof(Int128))) ? hit : !hit;
+    }
   } else {
     dispatchValues(type_, [&](auto tag) {
       using T = decltype(tag);

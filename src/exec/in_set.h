@@ -28,8 +28,11 @@ class InSet {
   DataType type_;
   MemoryCharge strings_charge_;                 // declared before strings_: released after they are freed
   FlatHashSet64 fixed_;                         // fixed-width values by their bits
-  std::vector<std::string> strings_;            // storage for string_set_ (strings, or tuple keys)
+  std::vector<std::string> strings_;            // storage for string_set_ (strings, tuple keys, 16-byte values)
   std::unordered_set<std::string_view> string_set_;
+
+  // Decimal(P > 18): 16-byte values, kept in string_set_ by their raw bytes.
+  bool wideFixed() const { return type_.fixedWidth() > sizeof(uint64_t); }
 };
 
 }  // namespace perch

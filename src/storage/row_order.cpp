@@ -128,9 +128,7 @@ void computeStats(const ColumnType& column, size_t start, size_t count, GranuleS
     stats.has_min_max = !first;
     stats.min.assign(min);
     stats.max.assign(max);
-  } else if constexpr (std::is_same_v<ColumnType, ColumnNullable> || std::is_same_v<ColumnType, ColumnArray> ||
-                       std::is_same_v<ColumnType, ColumnVector<Int128>>) {
-    // No order-preserving 64-bit image: rank by comparing rows (Int128 is Decimal(P > 18) only).
+  } else if constexpr (std::is_same_v<ColumnType, ColumnNullable> || std::is_same_v<ColumnType, ColumnArray>) {
     // Handled by the caller (Nullable) or not indexed (Array).
   } else {
     using T = typename ColumnType::ValueType;

@@ -7,6 +7,7 @@
 
 #include "storage/batch_codec.h"
 #include "storage/part.h"
+#include "storage/row_order.h"
 #include "storage_test_util.h"
 
 namespace perch::storage {
@@ -65,7 +66,7 @@ TEST(DecimalStorage, BatchCodecRoundTripsValuesAndTypes) {
   EXPECT_EQ(text, "-4999.25");
   text.clear();
   decoded.columns[3]->formatText(2, text);
-  EXPECT_EQ(text, "-2000000014000000000000.000");  // -2 * 1000000007 * 10^18 units of 0.001
+  EXPECT_EQ(text, "-2000000014000000000000000.000");  // -2 * 1000000007 * 10^18 units of 0.001
 }
 
 TEST(DecimalStorage, PartRoundTripsAcrossGranulesWithMinMax) {
@@ -97,9 +98,10 @@ TEST(DecimalStorage, WideDecimalSortingKeySortsAndKeepsSixteenByteStats) {
   schema.columns.push_back({"amount", DataType::parse("Decimal(38, 18)")});
   const Int128 big = static_cast<Int128>(1) << 100;  // low 64 bits zero: a 64-bit sort would tie
   std::vector<Int128> values = {big * 3, -big, 7, big, -big * 2, 0};
-  Batch batch;
-  batch.rows = values.size();
-  batch.columns.push_back(std::make_shared<ColumnVector<Int128>>(schema.columns[0].type, values));
+  Batch unsorted;
+  unsorted.rows = values.size();
+  unsorted.columns.push_back(std::make_shared<ColumnVector<Int128>>(schema.columns[0].type, values));
+  const Batch batch = gatherBatch(unsorted, sortPermutation(unsorted, {0}));
   ScratchDirectory dir;
   const PartPtr written = Part::write(dir.path(), PartName{1, 1, 0}, schema, {"amount"}, batch, PartWriteOptions{});
   const PartPtr part = Part::load(written->path(), schema);
