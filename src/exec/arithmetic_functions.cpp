@@ -78,10 +78,11 @@ struct ModuloOp {
   }
 };
 
-// ClickHouse evaluates integer `a % b` with C++'s usual conversions (operands narrower than int
-// promote to int, mixed signedness of equal width goes unsigned): UInt8 7 % Int8 -3 is 1, not
-// 7 % 253. The result is then converted to the declared result type.
-DataType moduloComputeType(const DataType& a, const DataType& b) {
+// ClickHouse evaluates integer `a % b` and intDiv(a, b) with C++'s usual conversions (operands
+// narrower than int promote to int, mixed signedness of equal width goes unsigned): UInt8 7 % Int8
+// -3 is 1, not 7 % 253, and intDiv(UInt8 130, Int8 -7) is -18, not Int8(-126) / -7 = 18. The
+// result is then converted to the declared result type.
+DataType promotedComputeType(const DataType& a, const DataType& b) {
   auto promote = [](const DataType& type) { return type.fixedWidth() < 4 ? DataType(TypeId::kInt32) : type; };
   const DataType pa = promote(a), pb = promote(b);
   if (pa.isSigned() == pb.isSigned()) return pa.fixedWidth() >= pb.fixedWidth() ? pa : pb;
@@ -141,8 +142,8 @@ FunctionDefinition arithmetic(const char* name, ArithmeticOp op) {
     if (op == ArithmeticOp::kIntDiv && (removeNullable(a).isFloat() || removeNullable(b).isFloat())) {
       compute = DataType(TypeId::kFloat64);
     }
-    if (op == ArithmeticOp::kModulo && removeNullable(a).isInteger() && removeNullable(b).isInteger()) {
-      compute = moduloComputeType(removeNullable(a), removeNullable(b));
+    if ((op == ArithmeticOp::kModulo || op == ArithmeticOp::kIntDiv) && removeNullable(a).isInteger() && removeNullable(b).isInteger()) {
+      compute = promotedComputeType(removeNullable(a), removeNullable(b));
     }
     return ResolvedFunction{result, [compute, result](std::span<const Datum> call, size_t rows) {
                               return computeBinary<Op>(call[0], call[1], rows, compute, result);

@@ -306,9 +306,15 @@ FunctionDefinition findElement(const char* name, bool index) {
   definition.resolve = [name, index](std::span<const ArgumentInfo> args, const FunctionContext&) {
     checkArgumentCount(name, args, 2, 2);
     requireArray(name, args, 0);
-    const DataType common = commonType(name, {args[0].type.nested(), args[1].type});
+    // A signed integer and UInt64 have no common type, yet ClickHouse compares them exactly
+    // (has([1, -1], 18446744073709551615) is 0): both go to Int64, where a negative value (a
+    // negative signed one, or a UInt64 past Int64's range) matches nothing.
+    const DataType element = args[0].type.nested();
+    const bool mixed_sign = element.isInteger() && args[1].type.isInteger() && element.isSigned() != args[1].type.isSigned() &&
+                            (element.id() == TypeId::kUInt64 || args[1].type.id() == TypeId::kUInt64);
+    const DataType common = mixed_sign ? DataType(TypeId::kInt64) : commonType(name, {element, args[1].type});
     const DataType result = index ? kUInt64Type : kUInt8Type;
-    return ResolvedFunction{result, [common, result, index](std::span<const Datum> call, size_t rows) -> Datum {
+    return ResolvedFunction{result, [common, result, index, mixed_sign](std::span<const Datum> call, size_t rows) -> Datum {
                               const bool constant = call[0].is_constant && call[1].is_constant;
                               const size_t n = constant ? 1 : rows;
                               const Datum array_datum = castDatum(call[0], DataType::array(common));
@@ -318,12 +324,14 @@ FunctionDefinition findElement(const char* name, bool index) {
                               const std::vector<std::string> element_keys = keysOf(array.elements());
                               std::vector<uint64_t> out(n);
                               std::string key;
+                              const int64_t* signed_elements = mixed_sign ? asVector<int64_t>(array.elements()).data().data() : nullptr;
                               for (size_t row = 0; row < n; ++row) {
+                                if (mixed_sign && valuesOf<int64_t>(needle)[needle.is_constant ? 0 : row] < 0) continue;
                                 key.clear();
                                 appendValueKey(*needle.column, needle.is_constant ? 0 : row, key);
                                 const uint64_t begin = rowBegin(array, row);
                                 for (uint64_t i = begin; i < rowEnd(array, row); ++i) {
-                                  if (element_keys[i] == key) {
+                                  if (element_keys[i] == key && !(signed_elements && signed_elements[i] < 0)) {
                                     out[row] = index ? i - begin + 1 : 1;
                                     break;
                                   }

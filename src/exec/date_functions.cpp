@@ -1,5 +1,5 @@
 // Date and time functions over Date (days), DateTime (seconds) and DateTime64 (ticks): toStartOf*,
-// toMonday, toYYYYMM, toYear..toSecond, toUnixTimestamp, now/now64/today/yesterday, add*/subtract*,
+// toMonday, toYYYYMM, toYear..toSecond, toRelative*Num, toISOWeek/toISOYear, toUnixTimestamp, now/now64/today/yesterday, add*/subtract*,
 // dateDiff and toStartOfInterval (also in milliseconds, microseconds and nanoseconds, on DateTime64
 // ticks), toStartOfSecond..toStartOfNanosecond. Each transform is a plain function of wall-clock
 // seconds inlined into one loop per input type. The wall clock is the one of the zone named by an
@@ -63,6 +63,26 @@ uint16_t dayOfYear(int64_t s) {
   return static_cast<uint16_t>(days - daysFromCivil(civilFromDays(days).year, 1, 1) + 1);
 }
 uint8_t weekday(int64_t s) { return static_cast<uint8_t>(dayOfWeek(daysOf(s))); }
+uint32_t relativeDayNum(int64_t s) { return static_cast<uint32_t>(daysOf(s)); }
+uint32_t relativeWeekNum(int64_t s) { return static_cast<uint32_t>((monday(s) + 8) / 7); }  // ClickHouse's numbering
+uint32_t relativeMonthNum(int64_t s) {
+  const CivilDate date = civilFromDays(daysOf(s));
+  return static_cast<uint32_t>(date.year * 12 + static_cast<int>(date.month));
+}
+uint32_t relativeQuarterNum(int64_t s) {
+  const CivilDate date = civilFromDays(daysOf(s));
+  return static_cast<uint32_t>(date.year * 4 + (static_cast<int>(date.month) - 1) / 3);
+}
+// ISO 8601: weeks start on Monday; week 1 holds the year's first Thursday.
+int64_t isoThursday(int64_t s) {
+  const int64_t days = daysOf(s);
+  return days - (dayOfWeek(days) - 1) + 3;
+}
+uint16_t isoYear(int64_t s) { return static_cast<uint16_t>(civilFromDays(isoThursday(s)).year); }
+uint8_t isoWeek(int64_t s) {
+  const int64_t thursday = isoThursday(s);
+  return static_cast<uint8_t>((thursday - daysFromCivil(civilFromDays(thursday).year, 1, 1)) / 7 + 1);
+}
 uint8_t hour(int64_t s) { return static_cast<uint8_t>((s - daysOf(s) * kDay) / 3600); }
 uint8_t minute(int64_t s) { return static_cast<uint8_t>((s - daysOf(s) * kDay) / 60 % 60); }
 uint8_t second(int64_t s) { return static_cast<uint8_t>((s - daysOf(s) * kDay) % 60); }
@@ -115,16 +135,51 @@ Datum applyTransform(const Datum& input, size_t rows, const DataType& result, co
 
 bool isTimeArgument(const DataType& type) { return isDateOrTime(type) || type.isStringLike(); }
 
+// Checks the (time[, zone]) arguments of `name`; returns the zone to work in (zonedDateTime).
+DataType timeArgumentZone(const char* name, std::span<const ArgumentInfo> args) {
+  checkArgumentCount(name, args, 1, 2);
+  if (!isTimeArgument(args[0].type)) throwIllegalArgument(name, 0, args[0].type);
+  return zonedDateTime(name, args, 1);
+}
+
 template <typename R, R (*kTransform)(int64_t)>
 FunctionDefinition transform(const char* name, TypeId result_id) {
   FunctionDefinition definition;
   definition.resolve = [name, result_id](std::span<const ArgumentInfo> args, const FunctionContext&) {
-    checkArgumentCount(name, args, 1, 2);
-    if (!isTimeArgument(args[0].type)) throwIllegalArgument(name, 0, args[0].type);
-    const DataType zoned = zonedDateTime(name, args, 1);
+    const DataType zoned = timeArgumentZone(name, args);
     const DataType result = result_id == TypeId::kDateTime ? zoned : DataType(result_id);
     return ResolvedFunction{result, [result, zoned](std::span<const Datum> call, size_t rows) {
                               return applyTransform<R, kTransform>(call[0], rows, result, zoned);
+                            }};
+  };
+  return definition;
+}
+
+// toRelativeHourNum / toRelativeMinuteNum / toRelativeSecondNum(t[, zone]): units since the epoch
+// of the instant (a Date: its midnight in the zone). As ClickHouse, hours count from the UTC epoch
+// where the zone's offset is whole hours (at the epoch and at t); elsewhere (Asia/Kolkata) from
+// t + 86400 - the offset at the epoch.
+FunctionDefinition relativeTimeNum(const char* name, int64_t unit) {
+  FunctionDefinition definition;
+  definition.resolve = [name, unit](std::span<const ArgumentInfo> args, const FunctionContext&) {
+    const DataType zoned = timeArgumentZone(name, args);
+    const DataType result(TypeId::kUInt32);
+    return ResolvedFunction{result, [zoned, result, unit](std::span<const Datum> call, size_t rows) {
+                              const Datum arg = asDateOrDateTime(call[0], zoned);
+                              const TimeZone& zone = zoned.timeZone();
+                              const int64_t epoch_offset = zone.offsetAt(0);
+                              auto number = [&zone, unit, epoch_offset](int64_t t) {
+                                if (unit != 3600 || (epoch_offset % 3600 == 0 && zone.offsetAt(t) % 3600 == 0)) {
+                                  return static_cast<uint32_t>(floorDiv(t, unit));
+                                }
+                                return static_cast<uint32_t>(floorDiv(t + kDay - epoch_offset, unit));
+                              };
+                              if (arg.type().id() == TypeId::kDate) {
+                                return unaryLoop<uint32_t, uint16_t>(arg, rows, result, [&zone, &number](uint16_t days) {
+                                  return number(zone.utcOf(static_cast<int64_t>(days) * kDay));
+                                });
+                              }
+                              return unaryLoop<uint32_t, uint32_t>(arg, rows, result, [&number](uint32_t seconds) { return number(seconds); });
                             }};
   };
   return definition;
@@ -516,6 +571,16 @@ void registerDateFunctions(FunctionRegistry& registry) {
   registry.add("toMinute", transform<uint8_t, minute>("toMinute", TypeId::kUInt8));
   registry.add("toSecond", transform<uint8_t, second>("toSecond", TypeId::kUInt8));
   registry.add("toUnixTimestamp", toUnixTimestamp());
+  registry.add("toRelativeYearNum", transform<uint16_t, year>("toRelativeYearNum", TypeId::kUInt16));
+  registry.add("toRelativeQuarterNum", transform<uint32_t, relativeQuarterNum>("toRelativeQuarterNum", TypeId::kUInt32));
+  registry.add("toRelativeMonthNum", transform<uint32_t, relativeMonthNum>("toRelativeMonthNum", TypeId::kUInt32));
+  registry.add("toRelativeWeekNum", transform<uint32_t, relativeWeekNum>("toRelativeWeekNum", TypeId::kUInt32));
+  registry.add("toRelativeDayNum", transform<uint32_t, relativeDayNum>("toRelativeDayNum", TypeId::kUInt32));
+  registry.add("toRelativeHourNum", relativeTimeNum("toRelativeHourNum", 3600));
+  registry.add("toRelativeMinuteNum", relativeTimeNum("toRelativeMinuteNum", 60));
+  registry.add("toRelativeSecondNum", relativeTimeNum("toRelativeSecondNum", 1));
+  registry.add("toISOWeek", transform<uint8_t, isoWeek>("toISOWeek", TypeId::kUInt8));
+  registry.add("toISOYear", transform<uint16_t, isoYear>("toISOYear", TypeId::kUInt16));
   registry.alias("YEAR", "toYear", true);
   registry.alias("MONTH", "toMonth", true);
   registry.alias("DAY", "toDayOfMonth", true);

@@ -72,6 +72,14 @@ uint32_t HashAggregate::newGroup(Partial& partial, const std::vector<ColumnPtr>&
   return static_cast<uint32_t>(partial.group_states.size() - 1);
 }
 
+void HashAggregate::chargeGroups(Partial& partial) {
+  // Key columns: their values' bytes (the vectors' spare capacity is not seen from here).
+  size_t bytes = partial.group_states.capacity() * sizeof(char*) + (partial.direct.capacity() + partial.code_groups.capacity()) * sizeof(uint32_t) +
+                 partial.serialize_buffer.capacity();
+  for (const auto& column : partial.key_columns) bytes += column->byteSize();
+  partial.groups_charge.set(bytes, "GROUP BY keys");
+}
+
 namespace {
 
 StringKey storeString(Arena& arena, std::string_view bytes, uint64_t hash) {
@@ -299,6 +307,7 @@ void HashAggregate::consume(Partial& partial, const Batch& batch) const {
   for (const auto& key : keys_) keys.push_back(evaluateColumn(*key, batch));
   std::vector<uint32_t> groups;
   assignGroups(partial, keys, batch.rows, groups);
+  chargeGroups(partial);
   std::vector<char*> places;
   if (method_ != Method::kNone) {
     places.resize(batch.rows);
@@ -322,9 +331,18 @@ void HashAggregate::mergeInto(Partial& into, Partial& from) const {
   const std::vector<ColumnPtr> keys(from.key_columns.begin(), from.key_columns.end());
   std::vector<uint32_t> targets;
   assignGroups(into, keys, groups, targets);
+  chargeGroups(into);
   for (size_t g = 0; g < groups; ++g) {
     for (size_t a = 0; a < aggregates_.size(); ++a) {
-      aggregates_[a].function->merge(into.group_states[targets[g]] + state_offsets_[a], from.group_states[g] + state_offsets_[a]);
+      char* state = from.group_states[g] + state_offsets_[a];
+      aggregates_[a].function->merge(into.group_states[targets[g]] + state_offsets_[a], state);
+      // A merged state's memory (quantile values, sets, strings) is given back now rather than
+      // when the operator ends, so the merge does not hold every value twice; the state is left
+      // empty and valid for the destructor.
+      if (!aggregates_[a].function->hasTrivialDestructor()) {
+        aggregates_[a].function->destroy(state);
+        aggregates_[a].function->create(state);
+      }
     }
   }
 }

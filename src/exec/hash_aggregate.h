@@ -4,7 +4,9 @@
 //   serialized into bytes.
 // Each input batch is mapped to group numbers first, then every aggregate adds the whole batch
 // through its inlined loop (AggregateFunction::addBatch). States live in an arena; keys are
-// copied once per new group. Output: key columns, then one column per aggregate, groups in
+// copied once per new group. Memory (memory_tracker.h): the arena and the hash tables charge the
+// query's tracker as they grow; the group list and key columns are charged after each batch (a
+// batch's new groups may pass the limit by what they take before the check). Output: key columns, then one column per aggregate, groups in
 // first-seen order (with one thread; in parallel, per-thread partial tables are merged and the
 // order is unspecified, as in ClickHouse). DISTINCT is a HashAggregate with every column as a key
 // and no aggregates.
@@ -67,6 +69,7 @@ class HashAggregate final : public Operator {
   /// One thread's hash table, keys and states. With ExecContext::threads > 1, input batches are
   /// spread over one Partial per thread and the partials are merged into the first at the end.
   struct Partial {
+    MemoryCharge groups_charge;  // group_states, key_columns, direct, code_groups (chargeGroups)
     Arena arena;
     std::vector<char*> group_states;
     std::vector<MutableColumnPtr> key_columns;
@@ -83,6 +86,8 @@ class HashAggregate final : public Operator {
   void consume(Partial& partial, const Batch& batch) const;
   void assignGroups(Partial& partial, const std::vector<ColumnPtr>& keys, size_t rows, std::vector<uint32_t>& groups) const;
   uint32_t newGroup(Partial& partial, const std::vector<ColumnPtr>& keys, size_t row) const;
+  /// Sets partial.groups_charge to what its group list and key columns take now.
+  static void chargeGroups(Partial& partial);
   /// Folds the groups of `from` into `into` (find or create each key, merge the states).
   void mergeInto(Partial& into, Partial& from) const;
   /// Merges the states of the groups of `groups` that pass totals_having_ into totals_.

@@ -12,6 +12,14 @@ constexpr int kOne = -2;
 
 char fold(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
+// Bytes of the UTF-8 sequence whose first byte is `lead` (1 for ASCII and for a stray byte), capped
+// at `left`: `_` and each step of `%` move by one code point, as ClickHouse's LIKE ('éé' LIKE '__').
+size_t codePointBytes(char lead, size_t left) {
+  const auto byte = static_cast<unsigned char>(lead);
+  const size_t bytes = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1;
+  return std::min(bytes, left);
+}
+
 }  // namespace
 
 LikeMatcher::LikeMatcher(std::string_view pattern, bool case_insensitive) : case_insensitive_(case_insensitive) {
@@ -76,13 +84,16 @@ bool LikeMatcher::generalMatch(std::string_view value) const {
     if (p < pattern_.size() && pattern_[p] == kAny) {
       star_p = p++;
       star_v = v;
-    } else if (p < pattern_.size() &&
-               (pattern_[p] == kOne || pattern_[p] == static_cast<unsigned char>(value[v]))) {
+    } else if (p < pattern_.size() && pattern_[p] == kOne) {
+      ++p;
+      v += codePointBytes(value[v], value.size() - v);
+    } else if (p < pattern_.size() && pattern_[p] == static_cast<unsigned char>(value[v])) {
       ++p;
       ++v;
     } else if (star_p != std::string::npos) {
       p = star_p + 1;
-      v = ++star_v;
+      star_v += codePointBytes(value[star_v], value.size() - star_v);
+      v = star_v;
     } else {
       return false;
     }

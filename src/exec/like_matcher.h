@@ -1,4 +1,4 @@
-// LikeMatcher: SQL LIKE / ILIKE pattern matching (`%` any run, `_` one byte, `\` escapes),
+// LikeMatcher: SQL LIKE / ILIKE pattern matching (`%` any run, `_` one UTF-8 code point, `\` escapes),
 // compiled once per constant pattern. Exact, prefix, suffix and substring patterns take fast paths;
 // anything else uses a backtracking glob match that is linear for a single `%`.
 // Immutable after construction; safe to share between threads.

@@ -2,6 +2,10 @@
 
 #include <cstdio>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "common/error.h"
 
 namespace perch {
@@ -9,6 +13,13 @@ namespace perch {
 namespace {
 
 thread_local MemoryTracker* current_tracker = nullptr;
+
+// This thread's slot in every tracker (threads take slots in turn).
+size_t threadSlot(size_t slots) {
+  static std::atomic<size_t> next_thread{0};
+  thread_local const size_t thread = next_thread.fetch_add(1, std::memory_order_relaxed);
+  return thread % slots;
+}
 
 }  // namespace
 
@@ -40,6 +51,43 @@ void MemoryTracker::alloc(size_t bytes, const char* what) {
   int64_t peak = peak_.load(std::memory_order_relaxed);
   while (total > peak && !peak_.compare_exchange_weak(peak, total, std::memory_order_relaxed)) {
   }
+}
+
+MemoryTracker::~MemoryTracker() {
+#if defined(__GLIBC__)
+  if (peak() >= kTrimAfterPeak) malloc_trim(0);
+#endif
+}
+
+void MemoryTracker::allocSmall(size_t bytes, const char* what) {
+  const int64_t amount = static_cast<int64_t>(bytes);
+  Slot& slot = slots_[threadSlot(kSlots)];
+  const int64_t held = slot.bytes.fetch_add(amount, std::memory_order_relaxed) + amount;
+  if (held <= kSmallBatch) return;
+  // Move what the slot holds to the total (checking the limit); if refused, the slot keeps what
+  // it held before this allocation.
+  slot.bytes.fetch_sub(held, std::memory_order_relaxed);
+  try {
+    alloc(static_cast<size_t>(held), what);
+  } catch (...) {
+    slot.bytes.fetch_add(held - amount, std::memory_order_relaxed);
+    throw;
+  }
+}
+
+void MemoryTracker::freeSmall(size_t bytes) noexcept {
+  const int64_t amount = static_cast<int64_t>(bytes);
+  Slot& slot = slots_[threadSlot(kSlots)];
+  const int64_t held = slot.bytes.fetch_sub(amount, std::memory_order_relaxed) - amount;
+  if (held >= -kSmallBatch) return;
+  slot.bytes.fetch_sub(held, std::memory_order_relaxed);
+  used_.fetch_add(held, std::memory_order_relaxed);
+}
+
+int64_t MemoryTracker::used() const {
+  int64_t total = used_.load(std::memory_order_relaxed);
+  for (const Slot& slot : slots_) total += slot.bytes.load(std::memory_order_relaxed);
+  return total;
 }
 
 MemoryTracker* currentMemoryTracker() noexcept { return current_tracker; }

@@ -442,6 +442,7 @@ PlannedQuery Planner::plan(const SelectQuery& query, const QueryText& text, cons
   if (push && std::any_of(parts.begin(), parts.end(), differs)) planMembers(false);
   const size_t width = types.size();
   std::vector<OperatorPtr> inputs;
+  PlannedQuery result;
   for (auto& part : parts) {
     bool needs_cast = false;
     std::vector<BoundExprPtr> casts;
@@ -459,9 +460,15 @@ PlannedQuery Planner::plan(const SelectQuery& query, const QueryText& text, cons
       cast->kernel = [target = types[c]](std::span<const Datum> args, size_t) { return castDatum(args[0], target); };
       casts.push_back(cast);
     }
+    // 18.16 shows the totals row of the first member that has one (a member's own WITH TOTALS, or
+    // one passed up from its FROM subquery), in the union's types.
+    if (part.totals_source && !result.totals_source) {
+      result.totals_source = part.totals_source;
+      result.totals_projections = std::move(part.totals_projections);
+      if (needs_cast) result.totals_projections.push_back(casts);
+    }
     inputs.push_back(needs_cast ? std::make_unique<Project>(std::move(part.root), std::move(casts)) : std::move(part.root));
   }
-  PlannedQuery result;
   result.names = parts[0].names;
   result.types = types;
   result.root = std::make_unique<UnionAll>(std::move(inputs));
@@ -654,6 +661,8 @@ Planner::Source Planner::planTableExpression(const TableExpression& table, const
     Source source;
     for (size_t i = 0; i < planned.names.size(); ++i) source.columns.push_back({planned.names[i], table.alias, planned.types[i]});
     source.op = std::move(planned.root);
+    source.totals_source = planned.totals_source;
+    source.totals_projections = std::move(planned.totals_projections);
     return source;
   }
   if (table.table_function) {
@@ -751,7 +760,9 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
   expandAliases(query->having, aliases, expanding);
   // The consumer's conjuncts that can move in here, over this query's source (before unread
   // SELECT items are dropped: `item_names` must still match the items).
-  const std::vector<ExprPtr> pushed_here = pushed && pushdown_ ? rewriteForSelect(*query, item_names, *pushed) : std::vector<ExprPtr>{};
+  // Not into a WITH TOTALS query: its totals row (which a consumer may show) is over every group.
+  const std::vector<ExprPtr> pushed_here =
+      pushed && pushdown_ && !query->with_totals ? rewriteForSelect(*query, item_names, *pushed) : std::vector<ExprPtr>{};
   // arrayJoin() calls become ArrayJoin operators under the query (before unread items are dropped:
   // an unread arrayJoin still multiplies the rows).
   std::vector<ExprPtr> array_join_calls, aggregated_array_join_calls;
@@ -870,6 +881,10 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
 
   OperatorPtr op = std::move(source.op);
   std::vector<ScopeColumn> scope_columns = std::move(source.columns);
+  // Only when nothing changes the columns between the source and the SELECT list (ARRAY JOIN and
+  // joins already dropped it in planSource); 18.16 would also pass it through arrayJoin() and
+  // window functions, which Perch does not (documented in tests/unit/sql/totals_test.cpp).
+  const bool inner_totals = source.totals_source && array_join_calls.empty();
 
   // WHERE / PREWHERE, one predicate per conjunct (but those that already run on a join side). The
   // conjuncts a consumer pushed in run in a second filter, only on the rows this query's own WHERE
@@ -988,10 +1003,12 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
   }
 
   // Window functions, over the rows HAVING kept (window_planner.h).
+  bool windowed = false;
   {
     std::vector<const Expr*> window_calls;
     for (const auto& item : query->select) collectWindowFunctions(*item, window_calls);
     for (const auto& element : query->order_by) collectWindowFunctions(*element.expr, window_calls);
+    windowed = !window_calls.empty();
     if (!window_calls.empty()) {
       if (query->with_totals) throwBadRequest("WITH TOTALS together with window functions is not supported" + text.note);
       std::vector<BoundExprPtr> window_inputs;
@@ -1079,7 +1096,11 @@ PlannedQuery Planner::planSelect(const SelectQuery& original, const QueryText& t
   if (query->with_totals) {
     if (!query->having) totals_source->enableTotals({});
     result.totals_source = totals_source;
-    result.totals_projections.assign(projections.begin(), projections.begin() + static_cast<std::ptrdiff_t>(visible));
+    result.totals_projections.emplace_back(projections.begin(), projections.begin() + static_cast<std::ptrdiff_t>(visible));
+  } else if (inner_totals && !aggregating && !windowed) {
+    result.totals_source = source.totals_source;
+    result.totals_projections = std::move(source.totals_projections);
+    result.totals_projections.emplace_back(projections.begin(), projections.begin() + static_cast<std::ptrdiff_t>(visible));
   }
   if (limit || offset) {
     auto limit_op = std::make_unique<Limit>(std::move(op), limit.value_or(UINT64_MAX), offset.value_or(0), count_rows && limit.has_value(), sort);

@@ -27,9 +27,13 @@ struct PlannedQuery {
   std::vector<std::string> names;
   std::vector<DataType> types;
   const Limit* limit = nullptr;  // the outermost LIMIT, for rows_before_limit
-  /// WITH TOTALS: the aggregation that computes the totals row, and the SELECT list over it.
+  /// WITH TOTALS: the aggregation that computes the totals row, and the projections that take it
+  /// to this query's columns, in stages: each stage is evaluated over the previous stage's output
+  /// (the first over the aggregation's totals batch). More than one stage when the totals row comes
+  /// up from a subquery: ClickHouse 18.16 passes a FROM subquery's totals row through the outer
+  /// query's SELECT list (not its WHERE, LIMIT or DISTINCT) when the outer query does not aggregate.
   const HashAggregate* totals_source = nullptr;
-  std::vector<BoundExprPtr> totals_projections;
+  std::vector<std::vector<BoundExprPtr>> totals_projections;
 };
 
 /// Names a consumer reads from a query's output; nullopt means all of them.
@@ -62,6 +66,10 @@ class Planner {
   struct Source {
     OperatorPtr op;
     std::vector<ScopeColumn> columns;
+    /// A FROM subquery's totals row (PlannedQuery::totals_*), for a non-aggregating consumer;
+    /// joins and ARRAY JOIN build new Sources without it.
+    const HashAggregate* totals_source = nullptr;
+    std::vector<std::vector<BoundExprPtr>> totals_projections;
   };
 
   /// A WHERE/PREWHERE conjunct that may move below joins and into subqueries. `optional`: it was

@@ -102,9 +102,14 @@ QueryResult run(std::string_view sql, const Catalog& catalog, const QueryOptions
   result.rows = rows;
   if (planned.limit) result.rows_before_limit = planned.limit->rowsBeforeLimit();
   if (planned.totals_source && planned.totals_source->totals()) {
-    for (const auto& projection : planned.totals_projections) {
-      result.totals.push_back(evaluateColumn(*projection, *planned.totals_source->totals()));
+    Batch totals = *planned.totals_source->totals();
+    for (const auto& stage : planned.totals_projections) {
+      Batch next;
+      next.rows = totals.rows;
+      for (const auto& projection : stage) next.columns.push_back(std::const_pointer_cast<Column>(evaluateColumn(*projection, totals)));
+      totals = std::move(next);
     }
+    for (const auto& column : totals.columns) result.totals.push_back(column);
   }
   result.rows_read = context.rows_read;
   result.bytes_read = context.bytes_read;

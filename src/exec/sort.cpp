@@ -26,6 +26,17 @@ int compareValues(const T& a, const T& b) {
   return a < b ? -1 : (b < a ? 1 : 0);
 }
 
+// One key's order of two values: `direction` (1 or -1) applies to numbers only. NaN goes where
+// NULL goes, whatever the direction (ClickHouse: last, or first with NULLS FIRST; DESC too).
+template <typename T>
+int compareKey(const T& a, const T& b, int direction, int nan_order) {
+  if constexpr (std::is_floating_point_v<T>) {
+    const bool a_nan = a != a, b_nan = b != b;
+    if (a_nan || b_nan) return a_nan == b_nan ? 0 : (a_nan ? nan_order : -nan_order);
+  }
+  return direction * compareValues(a, b);
+}
+
 RowCompare makeCompare(const ColumnPtr& column, const SortKey& key) {
   const int direction = key.descending ? -1 : 1;
   const DataType& type = column->type();
@@ -47,10 +58,11 @@ RowCompare makeCompare(const ColumnPtr& column, const SortKey& key) {
     };
   }
   if (type.fixedWidth() > 0) {
+    const int nan_order = key.nulls_first ? -1 : 1;
     return dispatchFixed(type, [&](auto tag) -> RowCompare {
       using T = decltype(tag);
       const T* data = asVector<T>(*column).data().data();
-      return [data, direction, column](uint32_t a, uint32_t b) { return direction * compareValues(data[a], data[b]); };
+      return [data, direction, nan_order, column](uint32_t a, uint32_t b) { return compareKey(data[a], data[b], direction, nan_order); };
     });
   }
   // Arrays and anything else: by their text form (rare in ORDER BY).
@@ -72,13 +84,14 @@ std::vector<uint32_t> sortPermutation(const Batch& batch, const std::vector<Sort
   if (keys.size() == 1 && batch.columns[keys[0].column]->type().fixedWidth() > 0 &&
       !batch.columns[keys[0].column]->type().isNullable()) {
     const Column& column = *batch.columns[keys[0].column];
-    const bool descending = keys[0].descending;
+    const int direction = keys[0].descending ? -1 : 1;
+    const int nan_order = keys[0].nulls_first ? -1 : 1;
     dispatchFixed(column.type(), [&](auto tag) {
       using T = decltype(tag);
       const T* data = asVector<T>(column).data().data();
-      auto less = [data, descending](uint32_t a, uint32_t b) {
-        const int order = compareValues(data[a], data[b]);
-        if (order != 0) return descending ? order > 0 : order < 0;
+      auto less = [data, direction, nan_order](uint32_t a, uint32_t b) {
+        const int order = compareKey(data[a], data[b], direction, nan_order);
+        if (order != 0) return order < 0;
         return a < b;
       };
       if (n < permutation.size()) {

@@ -1,7 +1,8 @@
-// String functions: lower, upper, length, lengthUTF8, empty, notEmpty, concat, substring,
-// startsWith, endsWith, position, trim*, replaceAll, reverse, like/notLike/ilike/notILike.
+// String functions: lower, upper, lowerUTF8, upperUTF8, length, lengthUTF8, empty, notEmpty,
+// concat, substring, substringUTF8, startsWith, endsWith, position, trim*, replaceAll, reverse, like/notLike/ilike/notILike.
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "common/error.h"
 #include "exec/cast.h"
@@ -156,16 +157,26 @@ FunctionDefinition concat() {
   return definition;
 }
 
-// substring(s, offset[, length]): 1-based byte offsets; negative offsets count from the end.
-FunctionDefinition substring() {
+// Byte offset of each code point of `value` (a stray byte counts as one), then value.size().
+void codePointStarts(std::string_view value, std::vector<size_t>& starts) {
+  starts.clear();
+  for (size_t i = 0; i < value.size(); ++i) {
+    if ((static_cast<unsigned char>(value[i]) & 0xC0) != 0x80 || starts.empty()) starts.push_back(i);
+  }
+  starts.push_back(value.size());
+}
+
+// substring(s, offset[, length]): 1-based offsets in bytes (substringUTF8: in code points);
+// negative offsets count from the end.
+FunctionDefinition substring(const char* name, bool utf8) {
   FunctionDefinition definition;
-  definition.resolve = [](std::span<const ArgumentInfo> args, const FunctionContext&) {
-    checkArgumentCount("substring", args, 2, 3);
-    requireString("substring", args, 0);
+  definition.resolve = [name, utf8](std::span<const ArgumentInfo> args, const FunctionContext&) {
+    checkArgumentCount(name, args, 2, 3);
+    requireString(name, args, 0);
     for (size_t i = 1; i < args.size(); ++i) {
-      if (!args[i].type.isInteger()) throwIllegalArgument("substring", i, args[i].type);
+      if (!args[i].type.isInteger()) throwIllegalArgument(name, i, args[i].type);
     }
-    return ResolvedFunction{kStringType, [](std::span<const Datum> call, size_t rows) {
+    return ResolvedFunction{kStringType, [utf8](std::span<const Datum> call, size_t rows) {
                               const Datum offset = castDatum(call[1], DataType(TypeId::kInt64));
                               const Datum length = call.size() > 2 ? castDatum(call[2], DataType(TypeId::kInt64)) : Datum{};
                               bool constant = call[0].is_constant && call[1].is_constant && (call.size() < 3 || call[2].is_constant);
@@ -173,9 +184,11 @@ FunctionDefinition substring() {
                               const auto& in = asString(*call[0].column);
                               auto out = std::make_shared<ColumnString>(kStringType);
                               out->reserve(n);
+                              std::vector<size_t> starts;
                               for (size_t i = 0; i < n; ++i) {
                                 const std::string_view value = in.at(call[0].is_constant ? 0 : i);
-                                const int64_t size = static_cast<int64_t>(value.size());
+                                if (utf8) codePointStarts(value, starts);
+                                const int64_t size = static_cast<int64_t>(utf8 ? starts.size() - 1 : value.size());
                                 int64_t start = valuesOf<int64_t>(offset)[offset.is_constant ? 0 : i];
                                 int64_t begin = start > 0 ? start - 1 : (start < 0 ? size + start : 0);
                                 int64_t count = size;
@@ -184,12 +197,18 @@ FunctionDefinition substring() {
                                   if (start == 0) count = 0;
                                   if (count < 0) count = std::max<int64_t>(0, size + count - begin);
                                 }
+                                // Before the start: with a length the part before the start counts
+                                // (substring('hello', -7, 3) is 'h'); without one the whole string
+                                // remains (substring('hello', -7) is 'hello'), as in ClickHouse.
                                 if (begin < 0) {
-                                  count += begin;
+                                  if (length.column) count += begin;
                                   begin = 0;
                                 }
                                 if (begin >= size || count <= 0) {
                                   out->push("");
+                                } else if (utf8) {
+                                  const size_t first = starts[static_cast<size_t>(begin)];
+                                  out->push(value.substr(first, starts[static_cast<size_t>(begin + std::min(count, size - begin))] - first));
                                 } else {
                                   out->push(value.substr(static_cast<size_t>(begin), static_cast<size_t>(std::min(count, size - begin))));
                                 }
@@ -270,6 +289,63 @@ size_t utf8Length(std::string_view value) {
 
 bool isSpace(char c) { return c == ' '; }
 
+// The lower-case partner of an upper-case letter among ASCII and the two-byte UTF-8 scripts whose
+// partner has the same length (Latin-1, Latin Extended-A, Greek, Cyrillic), or 0. As in ClickHouse
+// 18.16, letters whose partner has another length (İ, ß, ſ, ı) stay as they are.
+uint32_t lowerPartner(uint32_t c) {
+  if (c >= 'A' && c <= 'Z') return c + 32;
+  if ((c >= 0xC0 && c <= 0xDE && c != 0xD7) || (c >= 0x391 && c <= 0x3AB && c != 0x3A2) || (c >= 0x410 && c <= 0x42F)) return c + 32;
+  if (c >= 0x400 && c <= 0x40F) return c + 80;
+  if (c == 0x178) return 0xFF;
+  if (c == 0x386) return 0x3AC;
+  if (c >= 0x388 && c <= 0x38A) return c + 37;
+  if (c == 0x38C) return 0x3CC;
+  if (c == 0x38E || c == 0x38F) return c + 63;
+  const bool even_upper = (c >= 0x100 && c <= 0x12F) || (c >= 0x132 && c <= 0x137) || (c >= 0x14A && c <= 0x177) ||
+                          (c >= 0x460 && c <= 0x481) || (c >= 0x48A && c <= 0x4BF);
+  const bool odd_upper = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
+  if ((even_upper && c % 2 == 0) || (odd_upper && c % 2 == 1)) return c + 1;
+  return 0;
+}
+
+// The inverse of lowerPartner, tabulated once (every partner is below U+0800).
+uint32_t upperPartner(uint32_t c) {
+  static const std::vector<uint16_t> table = [] {
+    std::vector<uint16_t> upper(0x800, 0);
+    for (uint32_t code = 0; code < 0x800; ++code) {
+      if (const uint32_t lower = lowerPartner(code)) upper[lower] = static_cast<uint16_t>(code);
+    }
+    return upper;
+  }();
+  return c < table.size() ? table[c] : 0;
+}
+
+// lowerUTF8 / upperUTF8: one- and two-byte code points through `partner`; anything else is copied.
+template <uint32_t (*kPartner)(uint32_t)>
+void changeCaseUTF8(std::string_view value, std::string& out) {
+  for (size_t i = 0; i < value.size(); ++i) {
+    const auto lead = static_cast<unsigned char>(value[i]);
+    if (lead < 0x80) {
+      const uint32_t partner = kPartner(lead);
+      out.push_back(static_cast<char>(partner ? partner : lead));
+      continue;
+    }
+    if ((lead & 0xE0) == 0xC0 && i + 1 < value.size() && (static_cast<unsigned char>(value[i + 1]) & 0xC0) == 0x80) {
+      const uint32_t code = ((lead & 0x1Fu) << 6) | (static_cast<unsigned char>(value[i + 1]) & 0x3Fu);
+      const uint32_t partner = kPartner(code);
+      if (partner >= 0x80 && partner < 0x800) {
+        out.push_back(static_cast<char>(0xC0 | (partner >> 6)));
+        out.push_back(static_cast<char>(0x80 | (partner & 0x3F)));
+      } else {
+        out.append(value.substr(i, 2));
+      }
+      ++i;
+      continue;
+    }
+    out.push_back(value[i]);
+  }
+}
+
 }  // namespace
 
 void registerStringFunctions(FunctionRegistry& registry) {
@@ -281,6 +357,8 @@ void registerStringFunctions(FunctionRegistry& registry) {
                  for (char c : value) out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
                }), true);
   registry.alias("ucase", "upper", true);
+  registry.add("lowerUTF8", unaryString("lowerUTF8", changeCaseUTF8<lowerPartner>));
+  registry.add("upperUTF8", unaryString("upperUTF8", changeCaseUTF8<upperPartner>));
   registry.add("reverse", unaryString("reverse", [](std::string_view value, std::string& out) {
                  out.assign(value.rbegin(), value.rend());
                }), true);
@@ -313,7 +391,8 @@ void registerStringFunctions(FunctionRegistry& registry) {
   registry.add("ilike", like("ilike", true, false));
   registry.add("notILike", like("notILike", true, true));
   registry.add("concat", concat(), true);
-  registry.add("substring", substring(), true);
+  registry.add("substring", substring("substring", false), true);
+  registry.add("substringUTF8", substring("substringUTF8", true));
   registry.alias("substr", "substring", true);
   registry.alias("mid", "substring", true);
   registry.add("position", position(false), true);

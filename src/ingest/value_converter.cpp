@@ -124,8 +124,9 @@ bool appendDateOrTimeFromText(Column& column, const DataType& type, std::string_
   return false;
 }
 
-// Decimal text as ClickHouse reads it: [+-]digits[.digits], at most the column's scale of fraction
-// digits (more is an error, not rounding), within the column's storage.
+// Decimal text as ClickHouse reads it: [+-]digits[.digits][e[+-]digits], at most the column's
+// scale of fraction digits once the exponent is applied (more is an error, not rounding), within
+// the column's storage.
 bool appendDecimalFromText(Column& column, const DataType& type, std::string_view text, std::string& error) {
   DecimalWide raw = 0;
   DecimalParseError parse_error = parseDecimal(text, type.scale(), raw);

@@ -29,11 +29,14 @@ inline bool decimalFits(DecimalWide raw, const DataType& type) {
 /// Appends raw / 10^scale with exactly `scale` digits after the point (ClickHouse: 1.50, -0.05).
 void formatDecimal(DecimalWide raw, unsigned scale, std::string& out);
 
-enum class DecimalParseError { kNone, kMalformed, kTooManyFractionDigits, kTooManyDigits };
+/// kTooManyDigits: more than 38 digits were written; kTooBig: the value at the scale (after the
+/// exponent) needs more than 38 digits.
+enum class DecimalParseError { kNone, kMalformed, kTooManyFractionDigits, kTooManyDigits, kTooBig };
 
-/// Parses `[+-]digits[.digits]` into raw units of 10^-scale. ClickHouse 18.16 rejects more
-/// fraction digits than the scale ("Decimal value is too small") rather than rounding, and more
-/// than 38 digits in all.
+/// Parses `[+-]digits[.digits][(e|E)[+-]digits]` into raw units of 10^-scale. ClickHouse 18.16
+/// rejects more fraction digits than the scale ("Decimal value is too small") rather than
+/// rounding, also when they come from a negative exponent (1.25e-1 at scale 2), and more than 38
+/// digits in all. Trailing zeros after the point are ignored (1.2500 fits scale 2).
 DecimalParseError parseDecimal(std::string_view text, unsigned scale, DecimalWide& raw);
 
 /// The message ClickHouse gives for each parse error.

@@ -91,6 +91,26 @@ def load_table(clickhouse, block):
             raise RuntimeError("cannot load %s: %s" % (name, text))
 
 
+# ClickHouse's TabSeparated output escapes \b \f \r \0 and ' besides \t \n \\; the .test files (and
+# Perch's runner, tests/unit/sql/sqllogic.h resultLines) escape only \t \n \\ and keep the rest as is.
+FILE_UNESCAPES = {"'": "'", "b": "\b", "f": "\f", "r": "\r", "0": "\0"}
+
+
+def as_file_row(row):
+    """One ClickHouse TabSeparated row in the .test files' escaping (e.g. DateTime(\\'UTC\\') -> DateTime('UTC'))."""
+    out = []
+    i = 0
+    while i < len(row):
+        if row[i] == "\\" and i + 1 < len(row):
+            following = row[i + 1]
+            out.append(FILE_UNESCAPES.get(following, "\\" + following))
+            i += 2
+        else:
+            out.append(row[i])
+            i += 1
+    return "".join(out)
+
+
 def run_query(clickhouse, sql):
     ok, text = clickhouse.run(sql.rstrip().rstrip(";") + "\nFORMAT TabSeparated")
     if not ok:
@@ -98,7 +118,7 @@ def run_query(clickhouse, sql):
     rows = text.split("\n")
     if rows and rows[-1] == "":
         rows.pop()
-    return True, rows
+    return True, [as_file_row(row) for row in rows]
 
 
 def process(clickhouse, path, fill, counts):

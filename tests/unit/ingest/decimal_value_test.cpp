@@ -58,12 +58,24 @@ TEST(DecimalIngest, TextFromCsvAndDefaults) {
   MutableColumnPtr column = makeColumn(rate);
   std::string error;
   ASSERT_TRUE(appendText(*column, rate, "+7.5", error)) << error;
-  EXPECT_FALSE(appendText(*column, rate, "7.5e3", error));
+  ASSERT_TRUE(appendText(*column, rate, "7.5e3", error)) << error;  // ClickHouse 18.16 reads an exponent in CSV/TSV
+  EXPECT_FALSE(appendText(*column, rate, "1.5e-5", error));          // too small once shifted
+  EXPECT_NE(error.find("Decimal value is too small"), std::string::npos) << error;
   EXPECT_FALSE(appendText(*column, rate, "", error));
-  ASSERT_EQ(column->size(), 1u);
+  ASSERT_EQ(column->size(), 2u);
   std::string text;
   column->formatText(0, text);
   EXPECT_EQ(text, "7.5000");
+  text.clear();
+  column->formatText(1, text);
+  EXPECT_EQ(text, "7500.0000");
+}
+
+TEST(DecimalIngest, JsonNumberWithAnExponent) {
+  const DataType price = DataType::parse("Decimal(9, 2)");
+  EXPECT_EQ(appendJsonValue(price, "3e-1").text, "0.30");
+  EXPECT_EQ(appendJsonValue(price, "\"1E2\"").text, "100.00");
+  EXPECT_FALSE(appendJsonValue(price, "1e-3").ok);
 }
 
 }  // namespace

@@ -90,9 +90,39 @@ TEST(DecimalParse, ReadsDigitsStrictly) {
   EXPECT_EQ(parseDecimal("1.2.3", 2, raw), DecimalParseError::kMalformed);
   EXPECT_EQ(parseDecimal("12a", 2, raw), DecimalParseError::kMalformed);
   EXPECT_EQ(parseDecimal(std::string(39, '9'), 0, raw), DecimalParseError::kTooManyDigits);
-  EXPECT_EQ(parseDecimal(std::string(37, '9'), 2, raw), DecimalParseError::kTooManyDigits);
+  EXPECT_EQ(parseDecimal(std::string(37, '9'), 2, raw), DecimalParseError::kTooBig);
   EXPECT_FALSE(decimalFits(DecimalWide(3000000000LL), DataType::decimal(9, 0)));
   EXPECT_TRUE(decimalFits(DecimalWide(3000000000LL), DataType::decimal(10, 0)));
+}
+
+TEST(DecimalParse, ReadsAnExponentAsClickHouse1816) {
+  DecimalWide raw = 0;
+  EXPECT_EQ(parseDecimal("1e2", 2, raw), DecimalParseError::kNone);
+  EXPECT_EQ(raw, 10000);
+  EXPECT_EQ(parseDecimal("-1.5E+1", 2, raw), DecimalParseError::kNone);
+  EXPECT_EQ(raw, -1500);
+  EXPECT_EQ(parseDecimal("25e-2", 2, raw), DecimalParseError::kNone);
+  EXPECT_EQ(raw, 25);
+  EXPECT_EQ(parseDecimal("0.001e3", 2, raw), DecimalParseError::kNone);
+  EXPECT_EQ(raw, 100);
+  EXPECT_EQ(parseDecimal("1.0e0", 0, raw), DecimalParseError::kNone);  // a trailing fraction zero is ignored
+  EXPECT_EQ(raw, 1);
+  EXPECT_EQ(parseDecimal("1.05", 2, raw), DecimalParseError::kNone);  // a zero before a digit is not
+  EXPECT_EQ(raw, 105);
+  EXPECT_EQ(parseDecimal("0." + std::string(100, '0') + "1e101", 0, raw), DecimalParseError::kNone);
+  EXPECT_EQ(raw, 1);
+  EXPECT_EQ(parseDecimal("1.25e-1", 2, raw), DecimalParseError::kTooManyFractionDigits);
+  EXPECT_EQ(parseDecimal("100e-2", 0, raw), DecimalParseError::kTooManyFractionDigits);  // integer zeros count
+  EXPECT_EQ(parseDecimal("-0e-5", 2, raw), DecimalParseError::kTooManyFractionDigits);
+  EXPECT_EQ(parseDecimal("1e-99999999999", 2, raw), DecimalParseError::kTooManyFractionDigits);
+  EXPECT_EQ(parseDecimal("1e35", 2, raw), DecimalParseError::kNone);  // 38 digits
+  EXPECT_EQ(parseDecimal("1e36", 2, raw), DecimalParseError::kTooBig);
+  EXPECT_EQ(parseDecimal("1e99999999999", 0, raw), DecimalParseError::kTooBig);
+  EXPECT_EQ(parseDecimal("0e99999", 2, raw), DecimalParseError::kNone);
+  EXPECT_EQ(raw, 0);
+  for (const char* malformed : {"1e", "1e+", "e2", "1e2.5", "1ee2", "1e 2", ".e1"}) {
+    EXPECT_EQ(parseDecimal(malformed, 2, raw), DecimalParseError::kMalformed) << malformed;
+  }
 }
 
 TEST(DecimalRescale, TruncatesTowardZeroAndDetectsOverflow) {
