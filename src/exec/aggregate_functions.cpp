@@ -3,7 +3,8 @@
 // serialization (format: aggregate_state.h), and the name lookup used by the binder; names with a
 // combinator suffix (-If, -State, -Merge, ...) go to aggregate_combinators.cpp.
 //
-// uniq and uniqExact live in uniq.cpp (ClickHouse 18.16's results, see uniq.h).
+// uniq and uniqExact live in uniq.cpp, uniqCombined and uniqHLL12 in uniq_combined.cpp (ClickHouse
+// 18.16's results, see uniq.h and uniq_combined.h).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -20,6 +21,7 @@
 #include "exec/memory_tracker.h"
 #include "exec/type_rules.h"
 #include "exec/uniq.h"
+#include "exec/uniq_combined.h"
 
 namespace perch {
 
@@ -170,31 +172,32 @@ class PickFixed final : public AggregateFunctionHelper<PickFixed<T, kPick>, Sing
   }
 };
 
+// The value is a TrackedString: its heap buffer (values over 15 bytes) is charged to the query.
 template <Pick kPick>
-class PickString final : public AggregateFunctionHelper<PickString<kPick>, SingleValueState<std::string>> {
-  using Base = AggregateFunctionHelper<PickString<kPick>, SingleValueState<std::string>>;
+class PickString final : public AggregateFunctionHelper<PickString<kPick>, SingleValueState<TrackedString>> {
+  using Base = AggregateFunctionHelper<PickString<kPick>, SingleValueState<TrackedString>>;
 
  public:
   explicit PickString(DataType type) : Base(std::move(type)) {}
   const ColumnString* prepare(std::span<const ColumnPtr> args) const { return &asString(*args[0]); }
-  void add(SingleValueState<std::string>& state, const ColumnString* column, size_t row) const {
+  void add(SingleValueState<TrackedString>& state, const ColumnString* column, size_t row) const {
     const std::string_view value = column->at(row);
     if (!state.has || better<kPick>(value, std::string_view(state.value))) {
       state.value.assign(value);
       state.has = true;
     }
   }
-  void mergeStates(SingleValueState<std::string>& state, const SingleValueState<std::string>& other) const {
+  void mergeStates(SingleValueState<TrackedString>& state, const SingleValueState<TrackedString>& other) const {
     if (other.has && (!state.has || better<kPick>(other.value, state.value))) state = other;
   }
-  void insertState(const SingleValueState<std::string>& state, Column& to) const {
+  void insertState(const SingleValueState<TrackedString>& state, Column& to) const {
     static_cast<ColumnString&>(to).push(state.value);
   }
-  void writeState(const SingleValueState<std::string>& state, StateWriter& out) const {
+  void writeState(const SingleValueState<TrackedString>& state, StateWriter& out) const {
     out.writeBool(state.has);
     if (state.has) out.writeBytes(state.value);
   }
-  void readState(SingleValueState<std::string>& state, StateReader& in) const {
+  void readState(SingleValueState<TrackedString>& state, StateReader& in) const {
     state.has = in.readBool();
     if (state.has) state.value.assign(in.readBytes());
   }
@@ -202,10 +205,11 @@ class PickString final : public AggregateFunctionHelper<PickString<kPick>, Singl
 
 // ---- argMin / argMax ----------------------------------------------------------------------
 
-// A value of any fixed-width or string column, copied out of a batch.
+// A value of any fixed-width or string column, copied out of a batch (strings charged to the
+// query: TrackedString).
 struct StoredValue {
   uint64_t bits[2] = {0, 0};  // up to 16 bytes: Decimal(P > 18) is the widest fixed-width value
-  std::string text;
+  TrackedString text;
 };
 
 struct ValueReader {
@@ -285,12 +289,12 @@ class ArgMinMax final : public AggregateFunctionHelper<ArgMinMax<V, kMax>, ArgSt
   };
   Input prepare(std::span<const ColumnPtr> args) const {
     Input input{ValueReader::of(*args[0])};
-    if constexpr (std::is_same_v<V, std::string>) input.strings = &asString(*args[1]);
+    if constexpr (std::is_same_v<V, TrackedString>) input.strings = &asString(*args[1]);
     else input.values = asVector<V>(*args[1]).data().data();
     return input;
   }
   void add(ArgState<V>& state, const Input& input, size_t row) const {
-    if constexpr (std::is_same_v<V, std::string>) {
+    if constexpr (std::is_same_v<V, TrackedString>) {
       const std::string_view value = input.strings->at(row);
       if (!state.has || (kMax ? std::string_view(state.value) < value : value < std::string_view(state.value))) {
         state.value.assign(value);
@@ -314,14 +318,14 @@ class ArgMinMax final : public AggregateFunctionHelper<ArgMinMax<V, kMax>, ArgSt
     out.writeBool(state.has);
     if (!state.has) return;
     StoredCodec::of(this->resultType()).write(state.arg, out);
-    if constexpr (std::is_same_v<V, std::string>) out.writeBytes(state.value);
+    if constexpr (std::is_same_v<V, TrackedString>) out.writeBytes(state.value);
     else out.writePod(state.value);
   }
   void readState(ArgState<V>& state, StateReader& in) const {
     state.has = in.readBool();
     if (!state.has) return;
     StoredCodec::of(this->resultType()).read(state.arg, in);
-    if constexpr (std::is_same_v<V, std::string>) state.value.assign(in.readBytes());
+    if constexpr (std::is_same_v<V, TrackedString>) state.value.assign(in.readBytes());
     else state.value = in.readPod<V>();
   }
 };
@@ -421,15 +425,35 @@ class GroupArray final : public AggregateFunctionHelper<GroupArray, TrackedVecto
 
 // ---- groupUniqArray / topK ----------------------------------------------------------------
 
-// Equality key of a stored value: its text for strings, its bits otherwise.
-std::string storedKey(const StoredValue& value, bool is_string) {
+// Equality key of a value: its text for strings, its 8 bytes of bits otherwise.
+std::string_view storedKey(const StoredValue& value, bool is_string) {
   if (is_string) return value.text;
-  return std::string(reinterpret_cast<const char*>(&value.bits), sizeof(value.bits));
+  return {reinterpret_cast<const char*>(&value.bits), sizeof(value.bits)};
 }
 
+// The equality key of row `row` as storedKey gives it for the value read from there, without
+// copying the value (`bits` holds a fixed-width value's bytes).
+std::string_view rowKey(const ValueReader& reader, size_t row, uint64_t& bits) {
+  if (reader.string) return reader.string->at(row);
+  bits = 0;
+  std::memcpy(&bits, reader.fixed + row * reader.width, reader.width);
+  return {reinterpret_cast<const char*>(&bits), sizeof(bits)};
+}
+
+struct KeyHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+};
+
+// Value -> position, looked up by string_view; nodes, buckets and keys charged to the query.
+using PositionMap = std::unordered_map<TrackedString, size_t, KeyHash, std::equal_to<>,
+                                       TrackingAllocator<std::pair<const TrackedString, size_t>>>;
+
+TrackedString keyString(std::string_view key) { return TrackedString(key.data(), key.size()); }
+
 struct UniqArrayState {
-  std::vector<StoredValue> values;  // distinct values in first-seen order
-  std::unordered_map<std::string, size_t> positions;
+  TrackedVector<StoredValue> values;  // distinct values in first-seen order
+  PositionMap positions;
 };
 
 // groupUniqArray([max_size])(x): the distinct values, at most max_size of them.
@@ -439,6 +463,9 @@ class GroupUniqArray final : public AggregateFunctionHelper<GroupUniqArray, Uniq
       : AggregateFunctionHelper(DataType::array(element)), is_string_(element.isStringLike()), max_size_(max_size) {}
   ValueReader prepare(std::span<const ColumnPtr> args) const { return ValueReader::of(*args[0]); }
   void add(UniqArrayState& state, const ValueReader& reader, size_t row) const {
+    if (state.values.size() >= max_size_) return;
+    uint64_t bits;
+    if (state.positions.find(rowKey(reader, row, bits)) != state.positions.end()) return;
     StoredValue value;
     reader.read(row, value);
     insert(state, value);
@@ -468,15 +495,15 @@ class GroupUniqArray final : public AggregateFunctionHelper<GroupUniqArray, Uniq
  private:
   void insert(UniqArrayState& state, const StoredValue& value) const {
     if (state.values.size() >= max_size_) return;
-    if (state.positions.try_emplace(storedKey(value, is_string_), state.values.size()).second) state.values.push_back(value);
+    if (state.positions.try_emplace(keyString(storedKey(value, is_string_)), state.values.size()).second) state.values.push_back(value);
   }
   bool is_string_;
   uint64_t max_size_;
 };
 
 struct TopKState {
-  std::vector<std::pair<StoredValue, uint64_t>> counts;  // value and count, in first-seen order
-  std::unordered_map<std::string, size_t> positions;
+  TrackedVector<std::pair<StoredValue, uint64_t>> counts;  // value and count, in first-seen order
+  PositionMap positions;
 };
 
 // topK(k)(x): the k most frequent values, most frequent first (ties in first-seen order). Exact
@@ -486,6 +513,11 @@ class TopK final : public AggregateFunctionHelper<TopK, TopKState> {
   TopK(DataType element, uint64_t k) : AggregateFunctionHelper(DataType::array(element)), is_string_(element.isStringLike()), k_(k) {}
   ValueReader prepare(std::span<const ColumnPtr> args) const { return ValueReader::of(*args[0]); }
   void add(TopKState& state, const ValueReader& reader, size_t row) const {
+    uint64_t bits;
+    if (const auto it = state.positions.find(rowKey(reader, row, bits)); it != state.positions.end()) {
+      ++state.counts[it->second].second;
+      return;
+    }
     StoredValue value;
     reader.read(row, value);
     count(state, value, 1);
@@ -520,7 +552,7 @@ class TopK final : public AggregateFunctionHelper<TopK, TopKState> {
 
  private:
   void count(TopKState& state, const StoredValue& value, uint64_t n) const {
-    auto [it, inserted] = state.positions.try_emplace(storedKey(value, is_string_), state.counts.size());
+    auto [it, inserted] = state.positions.try_emplace(keyString(storedKey(value, is_string_)), state.counts.size());
     if (inserted) state.counts.emplace_back(value, 0);
     state.counts[it->second].second += n;
   }
@@ -568,7 +600,7 @@ AggregateFunctionPtr makeArg(std::string_view name, std::span<const DataType> ty
   const DataType& arg = types[0];
   const DataType& value = types[1];
   if (!arg.isStringLike() && arg.fixedWidth() == 0) illegalAggregateType(name, arg);
-  if (value.isStringLike()) return std::make_shared<ArgMinMax<std::string, kMax>>(arg);
+  if (value.isStringLike()) return std::make_shared<ArgMinMax<TrackedString, kMax>>(arg);
   if (value.fixedWidth() == 0) illegalAggregateType(name, value);
   return dispatchFixed(value, [&](auto tag) -> AggregateFunctionPtr {
     using V = decltype(tag);
@@ -621,9 +653,10 @@ const std::unordered_map<std::string, AggregateDefinition>& definitions() {
     };
     t["uniq"] = uniq("uniq", UniqKind::kApproximate);
     t["uniqExact"] = uniq("uniqExact", UniqKind::kExact);
-    // Exact where ClickHouse's HyperLogLog estimates (uniq.h).
-    t["uniqCombined"] = uniq("uniqCombined", UniqKind::kExact);
-    t["uniqHLL12"] = uniq("uniqHLL12", UniqKind::kExact);
+    t["uniqCombined"] = {[](std::span<const DataType> types, std::span<const ColumnPtr> parameters) { return createUniqCombined(types, parameters); },
+                         false, 1, 64};
+    t["uniqHLL12"] = {[](std::span<const DataType> types, std::span<const ColumnPtr> parameters) { return createUniqHLL12(types, parameters); },
+                      false, 1, 64};
     t["count_distinct"] = uniq("uniqExact", UniqKind::kExact);
     auto quantile = [](bool exact, bool median) {
       return AggregateDefinition{[exact, median](std::span<const DataType> types, std::span<const ColumnPtr> parameters) -> AggregateFunctionPtr {
@@ -701,7 +734,11 @@ AggregateFunctionPtr createAggregateFunction(std::string_view name, std::span<co
   bool any_nullable = false;
   std::vector<DataType> plain;
   for (const auto& type : arg_types) {
-    if (isNothing(type)) throwBadRequest("Aggregate function " + canonical + " does not accept a bare NULL argument");
+    if (isNothing(type)) {
+      // ClickHouse 18.16: the uniq family of a Nullable(Nothing) argument is NULL (uniq.h).
+      if (canonical.starts_with("uniq") || canonical == "count_distinct") return createUniqOverNull();
+      throwBadRequest("Aggregate function " + canonical + " does not accept a bare NULL argument");
+    }
     any_nullable |= type.isNullable();
     plain.push_back(removeLowCardinality(removeNullable(type)));
   }

@@ -8,7 +8,9 @@
 //   Bool      one byte, 0 or 1;
 //   Bytes     VarUInt length, then that many bytes (strings).
 // A state is as small as its content: count() is 1-2 bytes, sum 8, uniq 4 per kept hash (at most
-// 65,536: UniquesHashSet::write in uniq.h), uniqExact 8 per distinct value.
+// 65,536: UniquesHashSet::write in uniq.h), uniqExact 8 per distinct value, uniqCombined and
+// uniqHLL12 4 or 8 per key while they count exactly, then 2-4 per non-zero HyperLogLog register
+// (CardinalityEstimator::write in uniq_combined.h).
 //
 // The format is Perch's own: it is NOT byte-compatible with ClickHouse's states (a state written
 // by ClickHouse cannot be read here, nor the other way round). Reading is bounds-checked: a

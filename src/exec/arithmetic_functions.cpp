@@ -1,7 +1,9 @@
-// plus, minus, multiply, divide, intDiv, modulo, negate, abs: ClickHouse result types
+// plus, minus, multiply, divide, intDiv, modulo, negate, abs, bitAnd/bitOr/bitXor: ClickHouse result types
 // (type_rules.h), operands converted to the result type once per batch (constants for free), then
 // one tight same-type loop. Signed overflow wraps like ClickHouse instead of being UB.
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <type_traits>
 
 #include "common/error.h"
@@ -203,9 +205,44 @@ FunctionDefinition abs() {
   return definition;
 }
 
+// Bitwise kernels; computeBinary instantiates them for every type, floats never reach them.
+template <typename Bits>
+struct BitwiseOp {
+  template <typename T>
+  static T apply(T a, T b) {
+    if constexpr (std::is_integral_v<T>) return static_cast<T>(Bits{}(a, b));
+    else return a;
+  }
+};
+using BitAndOp = BitwiseOp<std::bit_and<>>;
+using BitOrOp = BitwiseOp<std::bit_or<>>;
+using BitXorOp = BitwiseOp<std::bit_xor<>>;
+
+// bitAnd / bitOr / bitXor of two integers: signed when either is, as wide as the wider one
+// (bitOr(UInt64 1, Int8 -1) is Int64 -1), computed in that type.
+template <typename Op>
+FunctionDefinition bitwise(const char* name) {
+  FunctionDefinition definition;
+  definition.resolve = [name](std::span<const ArgumentInfo> args, const FunctionContext&) {
+    checkArgumentCount(name, args, 2, 2);
+    for (size_t i = 0; i < 2; ++i) {
+      if (!args[i].type.isInteger()) throwIllegalArgument(name, i, args[i].type);
+    }
+    const DataType result = integerType(args[0].type.isSigned() || args[1].type.isSigned(),
+                                        std::max(args[0].type.fixedWidth(), args[1].type.fixedWidth()));
+    return ResolvedFunction{result, [result](std::span<const Datum> call, size_t rows) {
+                              return computeBinary<Op>(call[0], call[1], rows, result, result);
+                            }};
+  };
+  return definition;
+}
+
 }  // namespace
 
 void registerArithmeticFunctions(FunctionRegistry& registry) {
+  registry.add("bitAnd", bitwise<BitAndOp>("bitAnd"));
+  registry.add("bitOr", bitwise<BitOrOp>("bitOr"));
+  registry.add("bitXor", bitwise<BitXorOp>("bitXor"));
   registry.add("plus", arithmetic<PlusOp>("plus", ArithmeticOp::kPlus));
   registry.add("minus", arithmetic<MinusOp>("minus", ArithmeticOp::kMinus));
   registry.add("multiply", arithmetic<MultiplyOp>("multiply", ArithmeticOp::kMultiply));

@@ -1,4 +1,5 @@
-// uniq and uniqExact (see uniq.h for what they compute and how each type is hashed).
+// uniq and uniqExact (see uniq.h for what they compute and how each type is hashed), the hashing
+// the whole uniq family shares (UniqHasher), and the family over NULL.
 #include "exec/uniq.h"
 
 #include <cmath>
@@ -341,142 +342,99 @@ bool contiguous(const DataType& type) {
   return type.id() != TypeId::kNullable && type.id() != TypeId::kTuple;
 }
 
-// How the rows of one argument list become 64-bit hashes (see uniq.h).
-class UniqHasher {
- public:
-  enum class Mode {
-    kNumber,  // one fixed-width argument: its value widened to 64 bits (intHash64 follows for uniq)
-    kString,  // one String: CityHash64 (intHash64 follows)
-    kUuid,    // one UUID: sipHash64 (intHash64 follows)
-    kChain,   // several contiguous values: CityHash64 chained with Hash128to64
-    kSip,     // anything else: the low half of ClickHouse's 128-bit SipHash
-  };
+}  // namespace
 
-  UniqHasher(std::string_view name, std::span<const DataType> types) {
-    if (types.empty()) throwBadRequest("Aggregate function " + std::string(name) + " requires at least one argument");
-    const bool tuple = types.size() == 1 && types[0].id() == TypeId::kTuple;
-    const std::span<const DataType> values = tuple ? std::span<const DataType>(types[0].tupleElements()) : types;
-    for (const DataType& type : values) checkHashable(name, type);
-    tuple_ = tuple;
-    if (types.size() == 1 && !tuple) {
-      const DataType& type = types[0];
-      if (type.id() == TypeId::kUUID) mode_ = Mode::kUuid;
-      else if (type.isStringLike()) mode_ = Mode::kString;
-      else if (isDecimal(type)) mode_ = Mode::kChain;  // ClickHouse 18.16 hashes Decimal as a variadic argument
-      else if (type.id() == TypeId::kArray) mode_ = contiguous(type) ? Mode::kChain : Mode::kSip;
-      else mode_ = Mode::kNumber;
-      return;
-    }
-    mode_ = Mode::kChain;
-    for (const DataType& type : values) {
-      if (!contiguous(type)) mode_ = Mode::kSip;
-    }
+// ---- UniqHasher ---------------------------------------------------------------------------
+
+UniqHasher::UniqHasher(std::string_view name, std::span<const DataType> types) {
+  if (types.empty()) throwBadRequest("Aggregate function " + std::string(name) + " requires at least one argument");
+  const bool tuple = types.size() == 1 && types[0].id() == TypeId::kTuple;
+  const std::span<const DataType> values = tuple ? std::span<const DataType>(types[0].tupleElements()) : types;
+  for (const DataType& type : values) checkHashable(name, type);
+  tuple_ = tuple;
+  if (types.size() == 1 && !tuple) {
+    const DataType& type = types[0];
+    if (type.id() == TypeId::kUUID) mode_ = Mode::kUuid;
+    else if (type.isStringLike()) mode_ = Mode::kString;
+    else if (isDecimal(type)) mode_ = Mode::kChain;  // ClickHouse 18.16 hashes Decimal as a variadic argument
+    else if (type.id() == TypeId::kArray) mode_ = contiguous(type) ? Mode::kChain : Mode::kSip;
+    else mode_ = Mode::kNumber;
+    return;
   }
-
-  Mode mode() const { return mode_; }
-
-  /// The per-row hashes of kString, kUuid, kChain and kSip (before the final intHash64 of the
-  /// single-argument modes).
-  void hashRows(std::span<const ColumnPtr> args, size_t rows, uint64_t* out) const {
-    std::vector<const Column*> columns;
-    if (tuple_) {
-      const auto& tuple = static_cast<const ColumnTuple&>(*args[0]);
-      for (size_t e = 0; e < tuple.elementCount(); ++e) columns.push_back(&tuple.element(e));
-    } else {
-      for (const ColumnPtr& arg : args) columns.push_back(arg.get());
-    }
-    switch (mode_) {
-      case Mode::kString:
-        forEachRawValue(*columns[0], rows, [&](size_t i, const char* data, size_t size) { out[i] = clickhouseCityHash64(data, size); });
-        return;
-      case Mode::kUuid:
-        forEachRawValue(*columns[0], rows, [&](size_t i, const char* data, size_t size) { out[i] = clickhouseSipHash64(data, size); });
-        return;
-      case Mode::kChain:
-        for (size_t c = 0; c < columns.size(); ++c) {
-          forEachRawValue(*columns[c], rows, [&](size_t i, const char* data, size_t size) {
-            const uint64_t hash = clickhouseCityHash64(data, size);
-            out[i] = c == 0 ? hash : clickhouseHash128to64(hash, out[i]);
-          });
-        }
-        return;
-      case Mode::kSip:
-        for (size_t i = 0; i < rows; ++i) {
-          SipHasher hasher;
-          for (const Column* column : columns) sipUpdateValue(hasher, *column, i);
-          out[i] = hasher.get128Low();
-        }
-        return;
-      case Mode::kNumber:  // callers hash numbers themselves (numberType())
-        return;
-    }
+  mode_ = Mode::kChain;
+  for (const DataType& type : values) {
+    if (!contiguous(type)) mode_ = Mode::kSip;
   }
+}
 
- private:
-  static void checkHashable(std::string_view name, const DataType& type) {
-    switch (type.id()) {
-      case TypeId::kAggregateFunction:
-        throwBadRequest("Illegal type " + type.name() + " of argument for aggregate function " + std::string(name));
-      case TypeId::kNullable: case TypeId::kArray:
-        checkHashable(name, type.nested());
-        return;
-      case TypeId::kTuple:
-        for (const DataType& element : type.tupleElements()) checkHashable(name, element);
-        return;
-      default:
-        return;
-    }
-  }
-
-  Mode mode_ = Mode::kNumber;
-  bool tuple_ = false;
-};
-
-// The column type of a kNumber argument: Nothing (uniq(NULL), every row skipped) is stored as one
-// byte per row.
-DataType numberType(const DataType& type) { return type.id() == TypeId::kNothing ? DataType(TypeId::kUInt8) : type; }
-
-// A fixed-width value widened to 64 bits as ClickHouse's uniq takes it: integers converted
-// (sign-extended), floats' bits zero-extended.
-template <typename T>
-uint64_t widen(T value) {
-  if constexpr (std::is_floating_point_v<T>) {
-    uint64_t bits = 0;
-    std::memcpy(&bits, &value, sizeof(T));
-    return bits;
+void UniqHasher::hashRows(std::span<const ColumnPtr> args, size_t rows, uint64_t* out) const {
+  std::vector<const Column*> columns;
+  if (tuple_) {
+    const auto& tuple = static_cast<const ColumnTuple&>(*args[0]);
+    for (size_t e = 0; e < tuple.elementCount(); ++e) columns.push_back(&tuple.element(e));
   } else {
-    return static_cast<uint64_t>(value);
+    for (const ColumnPtr& arg : args) columns.push_back(arg.get());
+  }
+  switch (mode_) {
+    case Mode::kString:
+      forEachRawValue(*columns[0], rows, [&](size_t i, const char* data, size_t size) { out[i] = clickhouseCityHash64(data, size); });
+      return;
+    case Mode::kUuid:
+      forEachRawValue(*columns[0], rows, [&](size_t i, const char* data, size_t size) { out[i] = clickhouseSipHash64(data, size); });
+      return;
+    case Mode::kChain:
+      for (size_t c = 0; c < columns.size(); ++c) {
+        forEachRawValue(*columns[c], rows, [&](size_t i, const char* data, size_t size) {
+          const uint64_t hash = clickhouseCityHash64(data, size);
+          out[i] = c == 0 ? hash : clickhouseHash128to64(hash, out[i]);
+        });
+      }
+      return;
+    case Mode::kSip:
+      for (size_t i = 0; i < rows; ++i) {
+        SipHasher hasher;
+        for (const Column* column : columns) sipUpdateValue(hasher, *column, i);
+        out[i] = hasher.get128Low();
+      }
+      return;
+    case Mode::kNumber:  // callers hash numbers themselves (uniqNumberType())
+      return;
   }
 }
 
-template <typename T>
-std::vector<T>& threadBuffer(size_t rows) {
-  thread_local std::vector<T> buffer;
-  if (buffer.size() < rows) buffer.resize(rows);
-  return buffer;
+void UniqHasher::checkHashable(std::string_view name, const DataType& type) {
+  switch (type.id()) {
+    case TypeId::kAggregateFunction:
+      throwBadRequest("Illegal type " + type.name() + " of argument for aggregate function " + std::string(name));
+    case TypeId::kNullable: case TypeId::kArray:
+      checkHashable(name, type.nested());
+      return;
+    case TypeId::kTuple:
+      for (const DataType& element : type.tupleElements()) checkHashable(name, element);
+      return;
+    default:
+      return;
+  }
 }
+
+namespace {
 
 // ---- uniq ---------------------------------------------------------------------------------
 
 class Uniq final : public AggregateFunctionHelper<Uniq, UniquesHashSet> {
  public:
   Uniq(std::string_view name, std::span<const DataType> types)
-      : AggregateFunctionHelper(DataType(TypeId::kUInt64)), hasher_(name, types), type_(numberType(types[0])) {}
+      : AggregateFunctionHelper(DataType(TypeId::kUInt64)), hasher_(name, types), type_(uniqNumberType(types[0])) {}
 
   // The 32-bit hashes live in a thread-local buffer for the duration of one batch.
   const uint32_t* prepare(std::span<const ColumnPtr> args) const {
     const size_t rows = args[0]->size();
-    std::vector<uint32_t>& hashes = threadBuffer<uint32_t>(rows);
+    std::vector<uint32_t>& hashes = uniqScratch<uint32_t>(rows);
     if (hasher_.mode() == UniqHasher::Mode::kNumber) {
-      dispatchFixed(type_, [&](auto tag) {
-        using T = decltype(tag);
-        const T* data = asVector<T>(*args[0]).data().data();
-        for (size_t i = 0; i < rows; ++i) hashes[i] = static_cast<uint32_t>(uniqIntHash64(widen(data[i])));
-        return 0;
-      });
+      uniqNumberHashes32(type_, *args[0], rows, hashes.data());
       return hashes.data();
     }
-    std::vector<uint64_t>& wide = threadBuffer<uint64_t>(rows);
+    std::vector<uint64_t>& wide = uniqScratch<uint64_t>(rows);
     hasher_.hashRows(args, rows, wide.data());
     const bool single = hasher_.mode() == UniqHasher::Mode::kString || hasher_.mode() == UniqHasher::Mode::kUuid;
     for (size_t i = 0; i < rows; ++i) hashes[i] = static_cast<uint32_t>(single ? uniqIntHash64(wide[i]) : wide[i]);
@@ -513,11 +471,11 @@ struct ExactInput {
 class UniqExact final : public AggregateFunctionHelper<UniqExact, ExactState> {
  public:
   UniqExact(std::string_view name, std::span<const DataType> types)
-      : AggregateFunctionHelper(DataType(TypeId::kUInt64)), hasher_(name, types), type_(numberType(types[0])) {}
+      : AggregateFunctionHelper(DataType(TypeId::kUInt64)), hasher_(name, types), type_(uniqNumberType(types[0])) {}
 
   ExactInput prepare(std::span<const ColumnPtr> args) const {
     const size_t rows = args[0]->size();
-    std::vector<uint64_t>& identities = threadBuffer<uint64_t>(rows);
+    std::vector<uint64_t>& identities = uniqScratch<uint64_t>(rows);
     if (hasher_.mode() != UniqHasher::Mode::kNumber) {
       hasher_.hashRows(args, rows, identities.data());
       return {identities.data(), nullptr};
@@ -526,14 +484,14 @@ class UniqExact final : public AggregateFunctionHelper<UniqExact, ExactState> {
       using T = decltype(tag);
       const T* data = asVector<T>(*args[0]).data().data();
       if constexpr (std::is_floating_point_v<T>) {
-        std::vector<uint8_t>& nan = threadBuffer<uint8_t>(rows);
+        std::vector<uint8_t>& nan = uniqScratch<uint8_t>(rows);
         for (size_t i = 0; i < rows; ++i) {
           nan[i] = std::isnan(data[i]);
-          identities[i] = widen(data[i] == 0 ? T{0} : data[i]);  // 0.0 == -0.0
+          identities[i] = uniqWiden(data[i] == 0 ? T{0} : data[i]);  // 0.0 == -0.0
         }
         return {identities.data(), nan.data()};
       } else {
-        for (size_t i = 0; i < rows; ++i) identities[i] = widen(data[i]);
+        for (size_t i = 0; i < rows; ++i) identities[i] = uniqWiden(data[i]);
         return {identities.data(), nullptr};
       }
     });
@@ -565,7 +523,38 @@ class UniqExact final : public AggregateFunctionHelper<UniqExact, ExactState> {
   DataType type_;
 };
 
+// ---- over NULL ----------------------------------------------------------------------------
+
+// ClickHouse 18.16's AggregateFunctionNothing, which the uniq family becomes when an argument is
+// Nullable(Nothing): no state, every group's result is NULL.
+class UniqOverNull final : public AggregateFunction {
+ public:
+  UniqOverNull() : AggregateFunction(DataType::nullable(DataType(TypeId::kNothing))) {}
+  size_t stateSize() const override { return 1; }
+  size_t stateAlign() const override { return 1; }
+  void create(char*) const override {}
+  void destroy(char*) const noexcept override {}
+  bool hasTrivialDestructor() const override { return true; }
+  void addBatch(char* const*, size_t, std::span<const ColumnPtr>, size_t, const uint8_t*) const override {}
+  void addBatchSingle(char*, std::span<const ColumnPtr>, size_t, const uint8_t*) const override {}
+  void merge(char*, const char*) const override {}
+  void insertResult(const char*, Column& to) const override { static_cast<ColumnNullable&>(to).appendNull(); }
+  void serialize(const char*, StateWriter&) const override {}  // the empty state: no bytes
+  void deserializeAndMerge(char*, StateReader&) const override {}
+};
+
 }  // namespace
+
+void uniqNumberHashes32(const DataType& type, const Column& column, size_t rows, uint32_t* out) {
+  dispatchFixed(type, [&](auto tag) {
+    using T = decltype(tag);
+    const T* data = asVector<T>(column).data().data();
+    for (size_t i = 0; i < rows; ++i) out[i] = static_cast<uint32_t>(uniqIntHash64(uniqWiden(data[i])));
+    return 0;
+  });
+}
+
+AggregateFunctionPtr createUniqOverNull() { return std::make_shared<UniqOverNull>(); }
 
 AggregateFunctionPtr createUniq(std::string_view name, UniqKind kind, std::span<const DataType> types) {
   if (kind == UniqKind::kExact) return std::make_shared<UniqExact>(name, types);

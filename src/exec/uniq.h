@@ -23,15 +23,16 @@
 //
 // uniqExact is exact (a set of 64-bit identities: the value itself for one fixed-width argument,
 // the hashes above otherwise), with ClickHouse's float semantics: 0.0 and -0.0 are one value
-// and every NaN row counts (NaN != NaN in ClickHouse's hash set). uniqCombined and uniqHLL12 are
-// computed exactly as well: ClickHouse's are exact below 16 distinct values (uniqHLL12) or in
-// the thousands (uniqCombined) and HyperLogLog estimates above; Perch returns the true count
-// there, which is within their error bounds but not ClickHouse's digits (not implemented).
+// and every NaN row counts (NaN != NaN in ClickHouse's hash set). uniqCombined and uniqHLL12 —
+// exact small sets, then HyperLogLog — live in uniq_combined.h and hash with UniqHasher too.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string_view>
+#include <type_traits>
+#include <vector>
 
 #include "exec/aggregate_function.h"
 
@@ -129,6 +130,65 @@ uint64_t uniqIntHash64(uint64_t x);
 
 /// ClickHouse's sipHash64 (SipHash-2-4, zero key) of `size` bytes.
 uint64_t clickhouseSipHash64(const char* data, size_t size);
+
+/// How the uniq family turns the rows of one argument list into 64-bit values (the table at the
+/// top of this file). Immutable after construction; shared by threads.
+class UniqHasher {
+ public:
+  enum class Mode {
+    kNumber,  // one fixed-width argument: the caller reads its values (uniqWiden)
+    kString,  // one String: CityHash64 (uniq applies intHash64 after it)
+    kUuid,    // one UUID: sipHash64 (uniq applies intHash64 after it)
+    kChain,   // several contiguous values, a Decimal, an Array of numbers: CityHash64 chained with Hash128to64
+    kSip,     // anything else: the low half of ClickHouse's 128-bit SipHash
+  };
+
+  /// Throws kBadRequest naming `name` for no arguments or an argument it cannot hash.
+  UniqHasher(std::string_view name, std::span<const DataType> types);
+
+  Mode mode() const { return mode_; }
+  /// The 64-bit value of each row for every mode but kNumber (which writes nothing).
+  void hashRows(std::span<const ColumnPtr> args, size_t rows, uint64_t* out) const;
+
+ private:
+  static void checkHashable(std::string_view name, const DataType& type);
+
+  Mode mode_ = Mode::kNumber;
+  bool tuple_ = false;  // one Tuple argument: its elements are the values
+};
+
+/// A fixed-width value widened to 64 bits as ClickHouse's uniq family takes it: integers converted
+/// (signed ones sign-extended), floats' bits zero-extended.
+template <typename T>
+uint64_t uniqWiden(T value) {
+  if constexpr (std::is_floating_point_v<T>) {
+    uint64_t bits = 0;
+    std::memcpy(&bits, &value, sizeof(T));
+    return bits;
+  } else {
+    return static_cast<uint64_t>(value);
+  }
+}
+
+/// The column type a kNumber argument is read as (Nothing: one byte per row).
+inline DataType uniqNumberType(const DataType& type) { return type.id() == TypeId::kNothing ? DataType(TypeId::kUInt8) : type; }
+
+/// A per-thread buffer of at least `rows` values for one batch's hashes: valid until the next call
+/// for the same T on the same thread.
+template <typename T>
+std::vector<T>& uniqScratch(size_t rows) {
+  thread_local std::vector<T> buffer;
+  if (buffer.size() < rows) buffer.resize(rows);
+  return buffer;
+}
+
+/// uniq's 32-bit hash of each of `rows` numbers of a kNumber argument: the low half of intHash64 of
+/// the widened value (uniqCombined keys numbers by it too).
+void uniqNumberHashes32(const DataType& type, const Column& column, size_t rows, uint32_t* out);
+
+/// uniq(NULL), uniqExact(NULL), ... of ClickHouse 18.16: an argument of type Nullable(Nothing)
+/// makes the result NULL of type Nullable(Nothing), whatever the rows.
+AggregateFunctionPtr createUniqOverNull();
 
 enum class UniqKind { kApproximate, kExact };
 

@@ -30,6 +30,7 @@ import argparse
 import math
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -250,10 +251,26 @@ class QueryGenerator:
             "CASE WHEN %s THEN %s ELSE %s END" % (self.predicate(2, False), self.column("int", False), self.literal("int")),
             "CASE %s WHEN 0 THEN 10 WHEN 1 THEN 20 ELSE 30 END" % self.column("int", False),
             "ifNull(%s, %s)" % (rng.choice(["ni", "nf"]), self.literal("int")),
-            "nullIf(%s, %s)" % (self.column("int", False), rng.choice(["0", "1", "-1"])),
+            "nullIf(%s, %s)" % (self.column("int", False), rng.choice(["0", "1", "-1"])) if nullable_ok else "ifNull(ni, 0)",
             "coalesce(%s, %s, 0)" % (rng.choice(["ni", "nf"]), rng.choice(["ni", "nf", "i8"])),
             "toDayOfWeek(%s)" % rng.choice(["d", "dt", "dtz"]),
             "toYYYYMM(%s)" % rng.choice(["d", "dt", "dtz"]),
+            "if(%s, %s, %s)" % (self.predicate(2, False), self.column("num", False), self.column("num", False)),
+            "multiIf(%s, %s, %s, %s, %s)" % (self.predicate(2, False), self.column("int", False), self.predicate(2, False),
+                                             self.column("num", False), self.literal("num")),
+            # Not UInt8: 18.16 wraps toUInt8OrZero('300') to 44, Perch answers 0 (left open).
+            "to%sOrZero(%s)" % (rng.choice(["Int32", "Float64", "Int64"]), rng.choice(["s", "lc", "toString(i16)"])),
+            # Integers only: a float out of the target's range is undefined behaviour in 18.16 (0 there).
+            "to%s(%s)" % (rng.choice(["Int8", "UInt8", "Int16", "UInt32", "Int64", "Float32"]), self.column("int", nullable_ok)),
+            "%s(%s)" % (rng.choice(["round", "floor", "ceil", "trunc"]), rng.choice(["f64", "f32", "f64 * 3.7", "nf"])),
+            # Not Int32/Int64 near their limits: 18.16 rounds those wrongly (round(-2147483600, -2)
+            # is -2147483596 there).
+            "round(%s, %d)" % (rng.choice(["f64", "i16", "u16"]), rng.randint(-2, 2)),
+            "%s(%s, %s)" % (rng.choice(["bitAnd", "bitOr", "bitXor"]), self.column("int", nullable_ok), self.column("int", nullable_ok)),
+            "dateDiff('%s', %s, %s)" % (rng.choice(["hour", "day", "minute"]), rng.choice(["dtz", "toDateTime(d)"]), rng.choice(["dt", "dtz"])),
+            "toDayOfWeek(addDays(%s, %d))" % (rng.choice(["d", "dtz"]), rng.randint(-9, 9)),
+            "empty(%s)" % self.column("str", nullable_ok),
+            "notEmpty(%s)" % self.column("str", nullable_ok),
             self.mixed_arithmetic(nullable_ok),
             self.mixed_arithmetic(nullable_ok),
             self.mixed_arithmetic(nullable_ok),
@@ -303,7 +320,8 @@ class QueryGenerator:
         rng = self.rng
         s = self.column("str", nullable_ok)
         pred = self.predicate(2, False)
-        null_if = "nullIf(%s, '%s')" % (self.column("str", False), rng.choice(["a", "", "red"]))
+        # Not over LowCardinality: 18.16 takes lc's '' for NULL there (min(nullIf(lc, 'red')) skips it).
+        null_if = "nullIf(%s, '%s')" % (rng.choice(["s", "ns"]), rng.choice(["a", "", "red"]))
         return rng.choice(([] if in_aggregate else [null_if]) + [
             "lower(%s)" % s, "lowerUTF8(%s)" % s, "upperUTF8(%s)" % s, "reverse(%s)" % s,
             "substring(%s, %d)" % (s, rng.randint(-3, 4)),
@@ -326,6 +344,19 @@ class QueryGenerator:
                 ["%Y-%m-%d", "%H|%S", "%F %T", "%D %R", "%j %u %w", "%e|%y|%I %p", "%Y%m%d%H", "%%"])),
             "toString(%s)" % rng.choice(["d", "dt", "dtz", "toDate(dtz)"]),
             "toString(addDays(d, %d))" % rng.randint(-40, 40),
+            "concat(toString(d), ' ', toString(toHour(dtz)))",
+            "toString(toStartOfHour(dtz))",
+            "lower(toString(%s))" % rng.choice(["dtz", "dec", "u64", "i8", "toDate(dtz)"] + ([] if in_aggregate else ["ndec"])),
+            "if(%s, toString(u8), %s)" % (pred, self.column("str", False)),
+            # No pattern that matches the empty string: 18.16 replaces nothing in '' (regex.test).
+            "replaceRegexpAll(%s, '%s', '*')" % (self.column("str", False), rng.choice(["[aeiou]", "l+", "^.", "o w"])),
+            "replaceRegexpOne(%s, '(.)(.)', '\\\\2\\\\1')" % self.column("str", False),
+            "extract(%s, '%s')" % (self.column("str", False), rng.choice(["[a-z]+", "[0-9]+", "l(.)"])),
+            "toString(%s)" % rng.choice(["dec", "dec64", "toDecimal32(i8, 2)"] + ([] if in_aggregate else ["ndec"])),
+            # Not if() with a constant condition (18.16 types it as the chosen branch) nor UInt % Int
+            # (18.16: Int8, current ClickHouse and Perch: the dividend's sign).
+            "toTypeName(%s)" % rng.choice(["i8 + u8", "u64 - i8", "f32 * 2", "if(u8 > 3, u8, i8)", "dec * 2", "intDiv(u16, -2)",
+                                           "i8 % u16", "bitAnd(u8, i16)", "multiIf(u8 > 1, i16, u32 > 5, u8, f32)"]),
         ])
 
     def date_expr(self):
@@ -429,8 +460,10 @@ class QueryGenerator:
         if roll < 0.55:
             return "avg(%s)" % self.column("num")
         if roll < 0.65:
+            # No Nullable argument: 18.16 answers NULL for uniqExact over only NULLs, current
+            # ClickHouse and Perch 0 (see string_function's in_aggregate).
             argument = self.scalar(nullable_ok=False)
-            while "nullIf(" in argument:  # see string_function's in_aggregate
+            while re.search(r"nullIf\(|\b(ni|nf|ns|ndec)\b", argument):
                 argument = self.scalar(nullable_ok=False)
             return "uniqExact(%s)" % argument
         if roll < 0.73:

@@ -2,6 +2,7 @@
 buffer more than the limit fails with 400 and ClickHouse's "Memory limit (for query) exceeded"
 wording instead of the process being killed for running out of memory; the server keeps serving
 and the next query answers. `perch sql` opening a data folder itself takes the same flag."""
+import json
 import os
 import subprocess
 import threading
@@ -87,3 +88,42 @@ def test_perch_sql_in_process_takes_the_flag():
     allowed = perch_sql("--max-query-memory", "1G", query)
     assert allowed.returncode == 0, allowed.stderr
     assert allowed.stdout.strip().splitlines()[-1] == "4000000"
+
+
+def test_a_high_cardinality_group_by_over_ingested_events_gets_400_and_the_server_keeps_serving():
+    """200,000 distinct user_id strings sent through the Events API: grouping by them keeps the
+    group list, key column, hash table and key bytes per user — past 8 MiB — and a per-tenant
+    groupUniqArray keeps every distinct user in its states."""
+    server = PerchServer(args=("--max-query-memory", "8M"))
+    try:
+        tokens = requests.get(server.url + "/v0/tokens", headers=server.admin()).json()["tokens"]
+        append = next(t["token"] for t in tokens if t["name"] == "ingest_app")
+        users = 200_000
+        for start in range(0, users, 25_000):
+            body = "\n".join(json.dumps({"timestamp": "2026-10-01 00:00:00", "organization_id": f"org_{i % 3}",
+                                          "user_id": f"user-{i:08d}-of-a-high-cardinality-tenant",
+                                          "event_type": "page_view", "value": i})
+                              for i in range(start, start + 25_000))
+            response = requests.post(server.url + "/v0/events", params={"name": "app_events", "wait": "true"}, data=body,
+                                     headers={"Authorization": "Bearer " + append}, timeout=60)
+            assert response.status_code == 200, response.text
+            assert response.json() == {"successful_rows": 25_000, "quarantined_rows": 0}
+
+        grouped = sql(server, "SELECT count() AS c FROM (SELECT user_id, count() AS n FROM app_events GROUP BY user_id) FORMAT JSON")
+        assert grouped.status_code == 400, grouped.text
+        assert "Memory limit (for query) exceeded: would use " in grouped.text
+        assert "maximum: 8.00 MiB" in grouped.text
+        assert server.process.poll() is None
+
+        states = sql(server, "SELECT organization_id, length(groupUniqArray(user_id)) AS users FROM app_events "
+                             "GROUP BY organization_id ORDER BY organization_id FORMAT JSON")
+        assert states.status_code == 400, states.text
+        assert "for aggregate function state), maximum: 8.00 MiB" in states.text
+
+        # The server keeps serving: the same table, fewer groups.
+        small = sql(server, "SELECT organization_id, count() AS c FROM app_events GROUP BY organization_id "
+                            "ORDER BY organization_id FORMAT JSON")
+        assert small.status_code == 200, small.text
+        assert small.json()["data"] == [{"organization_id": f"org_{k}", "c": 66_667 - (k == 2)} for k in range(3)]
+    finally:
+        assert server.stop() == 0

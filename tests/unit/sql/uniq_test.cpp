@@ -1,15 +1,18 @@
 // uniq's UniquesHashSet (exec/uniq.h): the skip degree grows exactly as ClickHouse's does, the
 // kept set and the estimate do not depend on insertion or merge order, states survive their bytes
 // and malformed bytes are refused; through queries, uniq gives ClickHouse 18.16's numbers
-// whatever the thread count.
+// whatever the thread count. The same for uniqCombined / uniqHLL12's CardinalityEstimator and
+// HyperLogLog (exec/uniq_combined.h): ClickHouse's estimates, its stage switches, merge order.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 #include <set>
 
 #include "common/error.h"
 #include "exec/uniq.h"
+#include "exec/uniq_combined.h"
 #include "query_fixture.h"
 
 namespace perch {
@@ -182,15 +185,239 @@ std::string scalar(const std::string& sql, unsigned threads) {
   return text;
 }
 
+void expectForEveryThreadCount(const std::string& sql, const std::string& expected) {
+  for (unsigned threads : {1u, 2u, 3u, 4u}) EXPECT_EQ(scalar(sql, threads), expected) << threads << " threads";
+}
+
 TEST(UniqQuery, ClickHouseNumbersWhateverTheThreadCount) {
   // Expected values from ClickHouse 18.16 on the same queries.
-  const std::string sql =
+  expectForEveryThreadCount(
       "SELECT uniq(number), uniq(toString(number)), uniq(number % 100000, number % 7), uniq(toFloat64(number) / 3), "
-      "uniq(toInt32(number) - 500000) FROM numbers(1000000)";
-  for (unsigned threads : {1u, 2u, 3u, 4u}) {
-    EXPECT_EQ(scalar(sql, threads), "1001942\t995887\t704878\t1000399\t999239") << threads << " threads";
-  }
+      "uniq(toInt32(number) - 500000) FROM numbers(1000000)",
+      "1001942\t995887\t704878\t1000399\t999239");
   EXPECT_EQ(scalar("SELECT uniq(number) FROM numbers(200000)", 2), "199902");
+}
+
+
+// ---- uniqCombined / uniqHLL12 -------------------------------------------------------------
+
+constexpr EstimatorShape kCombined{8192, 17, 32, true, false};  // uniqCombined over numbers
+constexpr EstimatorShape kCombinedString{8192, 17, 64, true, false};
+constexpr EstimatorShape kHll12{0, 12, 32, false, true};  // uniqHLL12 over numbers
+
+// uniqCombined's key of the number n, and uniqHLL12's counter hash of it.
+uint32_t combinedKey(uint64_t n) { return static_cast<uint32_t>(uniqIntHash64(n)); }
+
+TEST(HyperLogLog, ClickHouseEstimates) {
+  // ClickHouse's SQL intHash32 is intHash32<0x75D9543DE018BF45>, the salt XORed in first:
+  // SELECT intHash32(0), intHash32(1), intHash32(123456789) on 18.16.
+  constexpr uint64_t kSqlSalt = 0x75D9543DE018BF45ULL;
+  EXPECT_EQ(clickhouseIntHash32(0 ^ kSqlSalt), 4249604106u);
+  EXPECT_EQ(clickhouseIntHash32(1 ^ kSqlSalt), 1343103100u);
+  EXPECT_EQ(clickhouseIntHash32(123456789 ^ kSqlSalt), 422452285u);
+  // ClickHouse 18.16: SELECT uniqCombined(number), uniqHLL12(number) FROM numbers(n): past the
+  // exact stages both are the counters' estimates — linear counting (10,000, 150,000), the bias
+  // table (200,000 to 500,000), the raw estimate (1,000,000 and more).
+  struct Case {
+    uint64_t n;
+    uint32_t combined, hll12;
+  };
+  for (const Case& c : {Case{10000, 10020, 9037}, Case{150000, 150702, 150493}, Case{200000, 200241, 201271},
+                        Case{300000, 300800, 298201}, Case{500000, 503060, 497833}, Case{1000000, 1001148, 1008797},
+                        Case{3000000, 3020008, 3080882}}) {
+    HyperLogLog combined(17, 32), hll12(12, 32);
+    for (uint64_t i = 0; i < c.n; ++i) {
+      combined.insert(combinedKey(i));
+      hll12.insert(clickhouseIntHash32(i));
+    }
+    EXPECT_EQ(combined.estimate(true), c.combined) << c.n;
+    EXPECT_EQ(hll12.estimate(false), c.hll12) << c.n;
+  }
+}
+
+// A counter whose registers all hold `rank`, through its bytes.
+HyperLogLog uniformCounter(uint8_t precision, uint8_t hash_bits, uint8_t rank) {
+  std::string bytes;
+  StateWriter out(bytes);
+  out.writeVarUInt(size_t{1} << precision);
+  for (size_t i = 0; i < (size_t{1} << precision); ++i) {
+    out.writeVarUInt(i == 0 ? 0 : 1);
+    out.writePod(rank);
+  }
+  HyperLogLog counter(precision, hash_bits);
+  StateReader in(bytes, "test");
+  counter.read(in);
+  in.finish();
+  return counter;
+}
+
+TEST(HyperLogLog, LargeRangeCorrectionOnlyForThirtyTwoBitHashes) {
+  // Every register at rank 12: raw = alpha * m * 2^12, about 3.9e8 > 2^32 / 30, so 32-bit hashes
+  // take -2^32 * ln(1 - raw / 2^32) and 64-bit hashes keep the raw estimate.
+  const double m = 131072, alpha = 0.7213 / (1 + 1.079 / m);
+  const double raw = alpha * m * 4096;
+  const double corrected = -4294967296.0 * std::log(1 - raw / 4294967296.0);
+  EXPECT_EQ(uniformCounter(17, 32, 12).estimate(true), static_cast<uint32_t>(corrected + 0.5));
+  EXPECT_EQ(uniformCounter(17, 64, 12).estimate(true), static_cast<uint32_t>(raw + 0.5));
+  EXPECT_GT(corrected - raw, 1e7);  // the two branches are far apart here
+}
+
+template <typename Key>
+void insertNumbers(CardinalityEstimator<Key>& set, uint64_t from, uint64_t to, const EstimatorShape& shape) {
+  for (uint64_t i = from; i < to; ++i) set.insert(static_cast<Key>(shape.int_hash32 ? i : combinedKey(i)), shape);
+}
+
+TEST(CardinalityEstimator, StagesSwitchWhereClickHouseSwitches) {
+  using Stage = CardinalityEstimator<uint32_t>::Stage;
+  CardinalityEstimator<uint32_t> combined;
+  insertNumbers(combined, 0, 16, kCombined);
+  insertNumbers(combined, 3, 9, kCombined);  // repeats
+  EXPECT_EQ(combined.stage(), Stage::kSmall);
+  EXPECT_EQ(combined.estimate(kCombined), 16u);
+  insertNumbers(combined, 16, 17, kCombined);
+  EXPECT_EQ(combined.stage(), Stage::kMedium);
+  EXPECT_EQ(combined.estimate(kCombined), 17u);
+  insertNumbers(combined, 17, 8192, kCombined);
+  EXPECT_EQ(combined.stage(), Stage::kMedium);
+  EXPECT_EQ(combined.estimate(kCombined), 8192u);
+  // One more insert into the full set, a repeat: HyperLogLog, ClickHouse's 8217
+  // (uniqCombined(number % 8192) FROM numbers(8193)).
+  insertNumbers(combined, 5, 6, kCombined);
+  EXPECT_EQ(combined.stage(), Stage::kLarge);
+  EXPECT_EQ(combined.estimate(kCombined), 8217u);
+
+  // uniqHLL12: no hash set; the 17th key starts the counter (ClickHouse: uniqHLL12(number % 17) = 15).
+  CardinalityEstimator<uint64_t> hll12;
+  insertNumbers(hll12, 0, 16, kHll12);
+  EXPECT_EQ(hll12.stage(), CardinalityEstimator<uint64_t>::Stage::kSmall);
+  EXPECT_EQ(hll12.estimate(kHll12), 16u);
+  insertNumbers(hll12, 16, 17, kHll12);
+  EXPECT_EQ(hll12.stage(), CardinalityEstimator<uint64_t>::Stage::kLarge);
+  EXPECT_EQ(hll12.estimate(kHll12), 15u);
+}
+
+template <typename Key>
+void checkMergeOrder(const EstimatorShape& shape, uint64_t count) {
+  CardinalityEstimator<Key> whole;
+  insertNumbers(whole, 0, count, shape);
+  // Seven interleaved parts (each n % 7), merged forwards, backwards and as a tree.
+  CardinalityEstimator<Key> parts[7];
+  for (uint64_t i = 0; i < count; ++i) insertNumbers(parts[i % 7], i, i + 1, shape);
+  CardinalityEstimator<Key> forwards, backwards, left, right;
+  for (int p = 0; p < 7; ++p) forwards.merge(parts[p], shape);
+  for (int p = 6; p >= 0; --p) backwards.merge(parts[p], shape);
+  for (int p = 0; p < 7; ++p) (p < 3 ? left : right).merge(parts[p], shape);
+  right.merge(left, shape);
+  for (const CardinalityEstimator<Key>* merged : {&forwards, &backwards, &right}) {
+    EXPECT_EQ(merged->stage(), whole.stage()) << count;
+    EXPECT_EQ(merged->estimate(shape), whole.estimate(shape)) << count;
+  }
+}
+
+TEST(CardinalityEstimator, MergeOrderDoesNotMatter) {
+  for (uint64_t count : {10u, 100u, 3000u, 8191u, 9000u, 300000u}) {
+    checkMergeOrder<uint32_t>(kCombined, count);
+    checkMergeOrder<uint64_t>(kCombinedString, count);
+    checkMergeOrder<uint64_t>(kHll12, count);
+  }
+}
+
+template <typename Key>
+std::string estimatorBytes(const CardinalityEstimator<Key>& set, const EstimatorShape& shape) {
+  std::string bytes;
+  StateWriter out(bytes);
+  set.write(out, shape);
+  return bytes;
+}
+
+template <typename Key>
+void readEstimator(CardinalityEstimator<Key>& set, const std::string& bytes, const EstimatorShape& shape) {
+  StateReader in(bytes, "AggregateFunction(uniqCombined, UInt64)");
+  set.read(in, shape);
+  in.finish();
+}
+
+template <typename Key>
+void checkRoundTrip(const EstimatorShape& shape, uint64_t count) {
+  CardinalityEstimator<Key> set;
+  insertNumbers(set, 0, count, shape);
+  const std::string bytes = estimatorBytes(set, shape);
+  CardinalityEstimator<Key> copy;
+  readEstimator(copy, bytes, shape);
+  EXPECT_EQ(copy.stage(), set.stage()) << count;
+  EXPECT_EQ(copy.estimate(shape), set.estimate(shape)) << count;
+  EXPECT_EQ(estimatorBytes(copy, shape).size(), bytes.size()) << count;
+  // The copy goes on as the original does.
+  insertNumbers(set, count, count + 20000, shape);
+  insertNumbers(copy, count, count + 20000, shape);
+  EXPECT_EQ(copy.estimate(shape), set.estimate(shape)) << count;
+}
+
+TEST(CardinalityEstimator, BytesRoundTrip) {
+  for (uint64_t count : {0u, 1u, 16u, 17u, 5000u, 8192u, 100000u}) {
+    checkRoundTrip<uint32_t>(kCombined, count);
+    checkRoundTrip<uint64_t>(kCombinedString, count);
+    checkRoundTrip<uint64_t>(kHll12, count);
+  }
+  // A large state holds the non-zero registers only: 17 keys in 4096 registers take < 60 bytes.
+  CardinalityEstimator<uint64_t> small_large;
+  insertNumbers(small_large, 0, 17, kHll12);
+  EXPECT_LT(estimatorBytes(small_large, kHll12).size(), 60u);
+}
+
+std::string word64(uint64_t value) { return std::string(reinterpret_cast<const char*>(&value), 8); }
+
+template <typename Key>
+void expectEstimatorCorrupt(const std::string& bytes, const EstimatorShape& shape, const std::string& problem) {
+  CardinalityEstimator<Key> set;
+  try {
+    readEstimator(set, bytes, shape);
+    ADD_FAILURE() << "accepted corrupt bytes expected to fail with: " << problem;
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::kBadRequest);
+    EXPECT_NE(std::string(error.what()).find(problem), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("AggregateFunction(uniqCombined, UInt64)"), std::string::npos) << error.what();
+  }
+}
+
+TEST(CardinalityEstimator, MalformedBytesAreRefused) {
+  // Each state: stage byte, precision byte (17 = \x11 for uniqCombined, 12 = \x0c for uniqHLL12), content.
+  auto combined = [](const std::string& bytes, const std::string& problem) {
+    expectEstimatorCorrupt<uint32_t>(bytes, kCombined, problem);
+  };
+  combined("", "ends too early");
+  combined("\x01", "ends too early");
+  combined("\x04\x11", "stage is unknown");
+  combined(std::string("\x00\x11", 2), "stage is unknown");
+  combined(std::string("\x01\x0e\x00", 3), "written with HyperLogLog precision 14, the function's is 17");
+  expectEstimatorCorrupt<uint64_t>("\x02\x0c\x01" + word64(5), kHll12, "stage is unknown");  // no hash set
+  std::string seventeen = "\x01\x11\x11";
+  for (uint32_t h : hashes(17)) seventeen += word(h);
+  combined(seventeen, "more keys than its uniq stage can");
+  std::string too_many = std::string("\x02\x11\x81\x40", 4);  // VarUInt 8193 keys, all present
+  for (uint32_t h : hashes(8193)) too_many += word(h);
+  combined(too_many, "more keys than its uniq stage can");
+  combined("\x01\x11\x02" + word(5) + word(5), "repeats");
+  combined("\x02\x11\x02" + word(5) + word(5), "repeats");
+  combined("\x01\x11\x02" + word(5), "element count exceeds");
+  combined("\x01\x11\x01" + word(5) + "x", "unexpected bytes after");
+  // HyperLogLog registers: (gap, rank) pairs.
+  combined(std::string("\x03\x11\x01\x00\x00", 5), "impossible rank");
+  combined(std::string("\x03\x11\x01\x00\x11", 5), "impossible rank");  // 17 > 32 - 17 + 1
+  combined(std::string("\x03\x11\x01\x80\x80\x08\x01", 7), "past the last register");  // index 131072
+  combined(std::string("\x03\x11\x02\x05\x01\x00\x01", 7), "out of order");
+  combined(std::string("\x03\x11\x03\x05\x01", 5), "element count exceeds");
+  expectEstimatorCorrupt<uint64_t>(std::string("\x03\x0c\x01\x80\x20\x01", 6), kHll12, "past the last register");  // 4096
+  expectEstimatorCorrupt<uint64_t>(std::string("\x03\x0c\x01\x00\x16", 5), kHll12, "impossible rank");  // 22 > 21
+}
+
+TEST(UniqCombinedQuery, ClickHouseNumbersWhateverTheThreadCount) {
+  // Expected values from ClickHouse 18.16 on the same queries.
+  expectForEveryThreadCount(
+      "SELECT uniqCombined(number), uniqHLL12(number), uniqCombined(toString(number)), uniqHLL12(toString(number)), "
+      "uniqCombined(number % 8192), uniqHLL12(toFloat32(number)) FROM numbers(1000000)",
+      "1001148\t1008797\t997439\t976074\t8217\t321572");
+  EXPECT_EQ(scalar("SELECT uniqCombined(number), uniqHLL12(number) FROM numbers(8192)", 2), "8192\t7121");
 }
 
 }  // namespace
