@@ -1,9 +1,14 @@
 // perch: the server, the checker and the token tool in one binary (SPEC §2).
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <thread>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "auth/jwt.h"
 #include "auth/scope.h"
@@ -334,6 +339,13 @@ int runTokenList(const Args& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#if defined(__GLIBC__)
+  // One malloc arena per core instead of glibc's eight: memory a query frees stays in the arena of
+  // the thread that freed it, so with many arenas the server's RSS grows towards the sum of what
+  // its threads once held (bench/query_bench.py at 100M rows: 1.53-1.58 GiB peak -> 1.04-1.11 GiB,
+  // CPU time unchanged). MALLOC_ARENA_MAX in the environment still wins.
+  if (!std::getenv("MALLOC_ARENA_MAX")) mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
+#endif
   if (argc < 2) return usageError("missing command");
   const std::string command = argv[1];
   try {

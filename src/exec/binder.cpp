@@ -526,14 +526,14 @@ BoundExprPtr ExpressionBinder::bindIn(const Expr& expr, const BindScope& scope, 
     types.push_back(value->type());
     converted.push_back(value);
   }
-  // The set's type is the common type of both sides. When there is none (UInt64 against -3),
-  // ClickHouse converts each element to the left side's type and drops the ones that do not
-  // convert exactly: they can never match.
+  // The set's type is the common type of both sides. When there is none (UInt64 against -3, also
+  // inside tuples: (u64, s) IN ((-3, 'b'))), ClickHouse converts each element to the left side's
+  // type and drops the ones that do not convert exactly: they can never match.
   std::optional<DataType> common;
   try {
     common = removeNullable(leastSupertype(types, "IN"));
   } catch (const Error&) {
-    if (!left_type.isNumber()) throw;
+    if (!left_type.isNumber() && !left_type.isTuple()) throw;
   }
   const DataType set_type = common.value_or(left_type);
   auto values = makeEmptyColumn(set_type);
@@ -543,7 +543,9 @@ BoundExprPtr ExpressionBinder::bindIn(const Expr& expr, const BindScope& scope, 
       values->appendRange(*cast, 0, cast->size());
       continue;
     }
-    if (!value->type().isNumber()) throwBadRequest("Types " + left_type.name() + " and " + value->type().name() + " in IN are not comparable");
+    if (!value->type().isNumber() && !value->type().isTuple()) {
+      throwBadRequest("Types " + left_type.name() + " and " + value->type().name() + " in IN are not comparable");
+    }
     ColumnPtr cast = castColumn(value, set_type);
     for (size_t row = 0; row < value->size(); ++row) {
       std::string original, converted_text;

@@ -262,7 +262,7 @@ class QueryGenerator:
             "to%sOrZero(%s)" % (rng.choice(["Int32", "Float64", "Int64"]), rng.choice(["s", "lc", "toString(i16)"])),
             # Integers only: a float out of the target's range is undefined behaviour in 18.16 (0 there).
             "to%s(%s)" % (rng.choice(["Int8", "UInt8", "Int16", "UInt32", "Int64", "Float32"]), self.column("int", nullable_ok)),
-            "%s(%s)" % (rng.choice(["round", "floor", "ceil", "trunc"]), rng.choice(["f64", "f32", "f64 * 3.7", "nf"])),
+            "%s(%s)" % (rng.choice(["round", "floor", "ceil", "trunc"]), rng.choice(["f64", "f32", "f64 * 3.7"] + (["nf"] if nullable_ok else []))),
             # Not Int32/Int64 near their limits: 18.16 rounds those wrongly (round(-2147483600, -2)
             # is -2147483596 there).
             "round(%s, %d)" % (rng.choice(["f64", "i16", "u16"]), rng.randint(-2, 2)),
@@ -270,6 +270,13 @@ class QueryGenerator:
             "dateDiff('%s', %s, %s)" % (rng.choice(["hour", "day", "minute"]), rng.choice(["dtz", "toDateTime(d)"]), rng.choice(["dt", "dtz"])),
             "toDayOfWeek(addDays(%s, %d))" % (rng.choice(["d", "dtz"]), rng.randint(-9, 9)),
             "empty(%s)" % self.column("str", nullable_ok),
+            "toUnixTimestamp(toDateTime(toString(%s)))" % rng.choice(["dt", "d", "toStartOfHour(dt)"]),
+            "toYYYYMMDD(toDate(toString(%s)))" % rng.choice(["d", "dt", "addDays(d, 3)"]),
+            "(%s, %s) IN ((1, 'a'), (0, ''), (%s, 'b'))" % (self.column("int", False), self.column("str", False), self.literal("int")),
+            "indexOf(splitByChar(' ', %s), '%s')" % (self.column("str", False), rng.choice(["world", "a", "hello"])),
+            "arraySum(arrayMap(x -> x * 2, [%s, %s]))" % (self.column("int", False), self.literal("int")),
+            "length(arrayFilter(x -> x > 0, [%s, %s, 1]))" % (self.column("int", False), self.column("int", False)),
+            "toInt64(%s) * 1000 + toSecond(%s)" % (self.column("int", False), rng.choice(["dt", "dtz"])),
             "notEmpty(%s)" % self.column("str", nullable_ok),
             self.mixed_arithmetic(nullable_ok),
             self.mixed_arithmetic(nullable_ok),
@@ -353,10 +360,11 @@ class QueryGenerator:
             "replaceRegexpOne(%s, '(.)(.)', '\\\\2\\\\1')" % self.column("str", False),
             "extract(%s, '%s')" % (self.column("str", False), rng.choice(["[a-z]+", "[0-9]+", "l(.)"])),
             "toString(%s)" % rng.choice(["dec", "dec64", "toDecimal32(i8, 2)"] + ([] if in_aggregate else ["ndec"])),
-            # Not if() with a constant condition (18.16 types it as the chosen branch) nor UInt % Int
-            # (18.16: Int8, current ClickHouse and Perch: the dividend's sign).
+            # Not if() with a constant condition (18.16 types it as the chosen branch) nor % of mixed
+            # signedness (18.16: signed, B's width; current ClickHouse and Perch: the dividend's sign,
+            # twice B's width when signed).
             "toTypeName(%s)" % rng.choice(["i8 + u8", "u64 - i8", "f32 * 2", "if(u8 > 3, u8, i8)", "dec * 2", "intDiv(u16, -2)",
-                                           "i8 % u16", "bitAnd(u8, i16)", "multiIf(u8 > 1, i16, u32 > 5, u8, f32)"]),
+                                           "u16 % u8", "bitAnd(u8, i16)", "multiIf(u8 > 1, i16, u32 > 5, u8, f32)"]),
         ])
 
     def date_expr(self):

@@ -24,3 +24,17 @@ def test_totals_row_in_json_csv_and_tsv(loaded):
     assert tsv[len(counts)] == "" and tsv[len(counts) + 1] == "\t%d" % sum(counts.values())
     ndjson = sql(loaded, query + " FORMAT JSONEachRow").text
     assert ndjson.count("\n") == len(counts) and '"event_type":""' not in ndjson
+
+
+def test_subquery_totals_reach_the_outer_result(loaded):
+    """ClickHouse 18.16 passes a FROM subquery's totals row through the outer SELECT list (not its
+    WHERE); an outer aggregation drops it."""
+    inner = "(SELECT event_type, count() AS c FROM app_events GROUP BY event_type WITH TOTALS)"
+    response = sql(loaded, "SELECT event_type, c * 2 AS c2 FROM %s WHERE c > 0 ORDER BY event_type FORMAT JSON" % inner)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert len(body["data"]) >= 2
+    assert body["totals"]["event_type"] == ""
+    assert int(body["totals"]["c2"]) == sum(int(row["c2"]) for row in body["data"])
+    outer_aggregate = sql(loaded, "SELECT count() FROM %s FORMAT JSON" % inner).json()
+    assert "totals" not in outer_aggregate
