@@ -56,6 +56,7 @@ oracle_suite() {  # name command... : runs a check and records it as one JUnit c
     echo "<testsuite tests=\"1\"><testcase classname=\"clickhouse\" name=\"$name\"><failure message=\"see log\"/></testcase></testsuite>" > "$reports/ch-$name.xml"
   fi
 }
+oracle_suite sqllogic_check_unit "$PYTHON" tests/clickhouse/sqllogic_check_test.py  # no server needed
 if bash tests/clickhouse/start_clickhouse.sh; then
   oracle_suite sqllogic_files "$PYTHON" tests/clickhouse/sqllogic_check.py
   oracle_suite differential "$PYTHON" tests/clickhouse/differential_test.py --oracle build/sql_oracle

@@ -98,7 +98,7 @@ ColumnPtr parseDecimalColumn(const ColumnString& in, const DataType& to, ParseFa
     for (size_t i = 0; i < rows; ++i) {
       const std::string_view text = in.at(i);
       DecimalWide raw = 0;
-      DecimalParseError error = parseDecimal(text, to.scale(), raw);
+      DecimalParseError error = parseDecimal(text, to.scale(), raw, decimalStorageDigits(to));
       if (error == DecimalParseError::kNone && !decimalFits(raw, to)) error = DecimalParseError::kTooManyDigits;
       if (error == DecimalParseError::kNone) {
         out[i] = static_cast<T>(raw);

@@ -129,7 +129,7 @@ bool appendDateOrTimeFromText(Column& column, const DataType& type, std::string_
 // the column's storage.
 bool appendDecimalFromText(Column& column, const DataType& type, std::string_view text, std::string& error) {
   DecimalWide raw = 0;
-  DecimalParseError parse_error = parseDecimal(text, type.scale(), raw);
+  DecimalParseError parse_error = parseDecimal(text, type.scale(), raw, decimalStorageDigits(type));
   if (parse_error == DecimalParseError::kNone && !decimalFits(raw, type)) parse_error = DecimalParseError::kTooManyDigits;
   if (parse_error != DecimalParseError::kNone) {
     error = "cannot parse " + describe(text) + " as " + type.name() + ": " + std::string(decimalParseMessage(parse_error));

@@ -11,6 +11,14 @@ DecimalWide decimalPowerOfTen(unsigned power) {
   return value;
 }
 
+unsigned decimalStorageDigits(const DataType& type) {
+  switch (type.fixedWidth()) {
+    case 4: return 9;
+    case 8: return 18;
+    default: return 38;
+  }
+}
+
 DecimalWide decimalStorageMax(const DataType& type) {
   switch (type.fixedWidth()) {
     case 4: return std::numeric_limits<int32_t>::max();
@@ -67,7 +75,7 @@ bool parseExponent(std::string_view text, int& exponent) {
 
 }  // namespace
 
-DecimalParseError parseDecimal(std::string_view text, unsigned scale, DecimalWide& raw) {
+DecimalParseError parseDecimal(std::string_view text, unsigned scale, DecimalWide& raw, unsigned max_digits) {
   bool negative = false;
   if (!text.empty() && (text.front() == '-' || text.front() == '+')) {
     negative = text.front() == '-';
@@ -99,7 +107,7 @@ DecimalParseError parseDecimal(std::string_view text, unsigned scale, DecimalWid
     if (seen_point) exponent -= static_cast<int>(places);
     if (value == 0 && c == '0') continue;  // a leading zero of the integer part
     if (value != 0) digits += places - 1;  // the zeros between significant digits
-    if (++digits > 38) return DecimalParseError::kTooManyDigits;
+    if (++digits > max_digits) return DecimalParseError::kTooManyDigits;
     value = value == 0 ? (c - '0') : value * decimalPowerOfTen(places) + (c - '0');
   }
   if (!seen_digit) return DecimalParseError::kMalformed;
@@ -112,7 +120,7 @@ DecimalParseError parseDecimal(std::string_view text, unsigned scale, DecimalWid
   if (static_cast<int>(scale) + exponent < 0) return DecimalParseError::kTooManyFractionDigits;
   const unsigned shift = static_cast<unsigned>(static_cast<int>(scale) + exponent);
   // Checked before scaling: 38 digits fit in 128 bits, 39 may not.
-  if (value != 0 && digits + shift > 38) return DecimalParseError::kTooBig;
+  if (value != 0 && digits + shift > max_digits) return DecimalParseError::kTooBig;
   if (value != 0) value *= decimalPowerOfTen(shift);
   raw = negative ? -value : value;
   return DecimalParseError::kNone;

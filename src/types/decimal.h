@@ -19,6 +19,9 @@ using DecimalWideUnsigned = UInt128;
 /// 10^power for power 0..38.
 DecimalWide decimalPowerOfTen(unsigned power);
 
+/// The digits ClickHouse lets text put into the storage of `type` (Decimal): 9, 18 or 38.
+unsigned decimalStorageDigits(const DataType& type);
+
 /// The largest and smallest raw value the storage of `type` (Decimal) holds.
 DecimalWide decimalStorageMax(const DataType& type);
 DecimalWide decimalStorageMin(const DataType& type);
@@ -37,7 +40,9 @@ enum class DecimalParseError { kNone, kMalformed, kTooManyFractionDigits, kTooMa
 /// rejects more fraction digits than the scale ("Decimal value is too small") rather than
 /// rounding, also when they come from a negative exponent (1.25e-1 at scale 2), and more than 38
 /// digits in all. Trailing zeros after the point are ignored (1.2500 fits scale 2).
-DecimalParseError parseDecimal(std::string_view text, unsigned scale, DecimalWide& raw);
+/// `max_digits` is the most digits the target's storage takes (decimalStorageDigits): more written
+/// digits are kTooManyDigits, more at the scale kTooBig, as ClickHouse 18.16 reads text.
+DecimalParseError parseDecimal(std::string_view text, unsigned scale, DecimalWide& raw, unsigned max_digits = 38);
 
 /// The message ClickHouse gives for each parse error.
 std::string_view decimalParseMessage(DecimalParseError error);

@@ -54,6 +54,10 @@ TAGS = ["red", "green", "blue", "", "violet"]
 # A DateTime in a zone with DST: its text is read and printed in Madrid's wall clock.
 ZONED = "DateTime('Europe/Madrid')"
 
+# Decimal128 storage, values past Int64: used only through wide_decimal_expr(), since 18.16
+# crashes on groupArray of it and prints NUL bytes from toString (types/decimal128.test).
+WIDE_DECIMAL = "Decimal(38, 10)"
+
 # name -> type for the main table; `k` joins to the dimension table.
 MAIN_COLUMNS = [
     ("i8", "Int8"), ("i16", "Int16"), ("i32", "Int32"), ("i64", "Int64"),
@@ -62,6 +66,7 @@ MAIN_COLUMNS = [
     ("d", "Date"), ("dt", "DateTime"), ("dtz", ZONED), ("ni", "Nullable(Int32)"), ("ns", "Nullable(String)"),
     ("nf", "Nullable(Float64)"), ("k", "Int32"),
     ("dec", "Decimal(9, 2)"), ("dec64", "Decimal(18, 4)"), ("ndec", "Nullable(Decimal(9, 2))"),
+    ("w", WIDE_DECIMAL),
 ]
 MAIN_TYPES = dict(MAIN_COLUMNS)
 DECIMAL_SCALES = {"Decimal(9, 2)": 2, "Decimal(18, 4)": 4}
@@ -98,6 +103,11 @@ def value_text(rng, type_name):
             units = rng.choice([10**8, -10**8, 2 * 10**9 if scale == 4 else 10**8])
         sign = "-" if units < 0 else ""
         return "%s%d.%0*d" % (sign, abs(units) // 10**scale, scale, abs(units) % 10**scale)
+    if type_name == WIDE_DECIMAL:
+        digits = rng.choice([1, 3, 9, 12, 20, 27])  # up to 10^27 before the point: raw values past 2^64
+        units = rng.randint(-10 ** (digits + 10), 10 ** (digits + 10)) if rng.random() < 0.9 else rng.choice([0, 1, -1])
+        sign = "-" if units < 0 else ""
+        return "%s%d.%010d" % (sign, abs(units) // 10**10, abs(units) % 10**10)
     if type_name == "Float32":
         return repr(rng.choice([0.0, -0.5, 1.5, 2.25, 100.125, 3.0]) if rng.random() < 0.5 else rng.randint(-8000, 8000) / 8)
     if type_name == "Float64":
@@ -283,9 +293,21 @@ class QueryGenerator:
             self.mixed_arithmetic(nullable_ok),
         ])
 
+    def wide_decimal_expr(self):
+        """Decimal(38, 10) arithmetic in 128 bits (products of two would overflow: left out)."""
+        rng = self.rng
+        return rng.choice([
+            "w", "w", "w + w", "w - w", "w * %d" % rng.choice([3, -7, 1000]), "-w", "abs(w)",
+            "w / %d" % rng.choice([4, -3, 7]), "toDecimal128(%s, 10)" % self.column("int", False),
+            "if(%s, w, toDecimal128(%d, 10))" % (self.predicate(2, nullable_ok=False), rng.choice([0, 1, -3])),
+        ])
+
     def decimal_expr(self, nullable_ok=True):
         """Decimal arithmetic with Decimals and integers (18.16 refuses Decimal with floats)."""
         rng = self.rng
+        roll = rng.random()
+        if roll < 0.15:
+            return self.wide_decimal_expr()
         roll = rng.random()
         if roll < 0.4:
             return self.column("dec", nullable_ok)

@@ -29,14 +29,18 @@ TEST(DecimalType, ParsesClickHouseSpellingsAndPrintsDecimalPS) {
   EXPECT_FALSE(DataType::parse("Decimal(9, 2)") == DataType::decimal(10, 2));
 }
 
-TEST(DecimalType, StorageIsInt32UpToNineDigitsElseInt64) {
+TEST(DecimalType, StorageIsInt32UpToNineDigitsInt64UpToEighteenElseInt128) {
   EXPECT_EQ(DataType::decimal(9, 2).fixedWidth(), 4u);
   EXPECT_EQ(DataType::decimal(10, 2).fixedWidth(), 8u);
-  EXPECT_EQ(DataType::decimal(38, 2).fixedWidth(), 8u);
+  EXPECT_EQ(DataType::decimal(18, 2).fixedWidth(), 8u);
+  EXPECT_EQ(DataType::decimal(19, 2).fixedWidth(), 16u);
+  EXPECT_EQ(DataType::decimal(38, 2).fixedWidth(), 16u);
   auto column = makeColumn(DataType::decimal(9, 2));
   EXPECT_NE(dynamic_cast<ColumnVector<int32_t>*>(column.get()), nullptr);
   column = makeColumn(DataType::decimal(18, 2));
   EXPECT_NE(dynamic_cast<ColumnVector<int64_t>*>(column.get()), nullptr);
+  column = makeColumn(DataType::decimal(38, 2));
+  EXPECT_NE(dynamic_cast<ColumnVector<Int128>*>(column.get()), nullptr);
 }
 
 TEST(DecimalType, RejectsBadPrecisionAndScaleNamingThem) {
@@ -93,6 +97,22 @@ TEST(DecimalParse, ReadsDigitsStrictly) {
   EXPECT_EQ(parseDecimal(std::string(37, '9'), 2, raw), DecimalParseError::kTooBig);
   EXPECT_FALSE(decimalFits(DecimalWide(3000000000LL), DataType::decimal(9, 0)));
   EXPECT_TRUE(decimalFits(DecimalWide(3000000000LL), DataType::decimal(10, 0)));
+}
+
+// Text gets the storage's digits (9, 18, 38), not the declared precision, as in 18.16:
+// toDecimal32('10000000', 2) is too big, CAST('100000' AS Decimal(5, 2)) is not.
+TEST(DecimalParse, LimitsDigitsToTheStorage) {
+  DecimalWide raw = 0;
+  EXPECT_EQ(decimalStorageDigits(DataType::decimal(5, 2)), 9u);
+  EXPECT_EQ(decimalStorageDigits(DataType::decimal(18, 2)), 18u);
+  EXPECT_EQ(decimalStorageDigits(DataType::decimal(19, 2)), 38u);
+  EXPECT_EQ(parseDecimal("100000", 2, raw, 9), DecimalParseError::kNone);
+  EXPECT_EQ(raw, 10000000);
+  EXPECT_EQ(parseDecimal("10000000", 2, raw, 9), DecimalParseError::kTooBig);
+  EXPECT_EQ(parseDecimal("1234567890", 0, raw, 9), DecimalParseError::kTooManyDigits);
+  EXPECT_EQ(parseDecimal("1000000000000000", 2, raw, 18), DecimalParseError::kNone);
+  EXPECT_EQ(parseDecimal("1e16", 2, raw, 18), DecimalParseError::kTooBig);
+  EXPECT_EQ(parseDecimal("12345678901234567890.123456789012345678", 18, raw, 38), DecimalParseError::kNone);
 }
 
 TEST(DecimalParse, ReadsAnExponentAsClickHouse1816) {
