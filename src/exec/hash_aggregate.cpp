@@ -55,13 +55,18 @@ HashAggregate::Partial& HashAggregate::addPartial() {
 }
 
 HashAggregate::~HashAggregate() {
+  for (const auto& partial : partials_) destroyStates(*partial);
+  for (size_t a = 0; a < aggregates_.size(); ++a) {
+    if (totals_state_ && !aggregates_[a].function->hasTrivialDestructor()) aggregates_[a].function->destroy(totals_state_ + state_offsets_[a]);
+  }
+}
+
+void HashAggregate::destroyStates(Partial& partial) const {
   for (size_t a = 0; a < aggregates_.size(); ++a) {
     if (aggregates_[a].function->hasTrivialDestructor()) continue;
-    for (const auto& partial : partials_) {
-      for (char* state : partial->group_states) aggregates_[a].function->destroy(state + state_offsets_[a]);
-    }
-    if (totals_state_) aggregates_[a].function->destroy(totals_state_ + state_offsets_[a]);
+    for (char* state : partial.group_states) aggregates_[a].function->destroy(state + state_offsets_[a]);
   }
+  partial.group_states.clear();
 }
 
 uint32_t HashAggregate::newGroup(Partial& partial, const std::vector<ColumnPtr>& keys, size_t row) const {
@@ -382,7 +387,13 @@ std::optional<Batch> HashAggregate::next() {
         for (size_t i = next_input.fetch_add(1); i < inputs.size(); i = next_input.fetch_add(1)) consume(*partials_[p], inputs[i]);
       });
     }
-    for (size_t p = 1; p < partials_.size(); ++p) mergeInto(*partials_[0], *partials_[p]);
+    // A merged partial's table, arena and keys go before the output is built.
+    for (size_t p = 1; p < partials_.size(); ++p) {
+      mergeInto(*partials_[0], *partials_[p]);
+      destroyStates(*partials_[p]);
+      partials_[p].reset();
+    }
+    partials_.resize(1);
   }
   Partial& result = *partials_[0];
   // Aggregation without GROUP BY returns one row even for empty input (count() = 0).

@@ -90,6 +90,8 @@ class HashAggregate final : public Operator {
   static void chargeGroups(Partial& partial);
   /// Folds the groups of `from` into `into` (find or create each key, merge the states).
   void mergeInto(Partial& into, Partial& from) const;
+  /// Destroys the states of `partial`'s groups (and forgets them).
+  void destroyStates(Partial& partial) const;
   /// Merges the states of the groups of `groups` that pass totals_having_ into totals_.
   void computeTotals(Partial& result, const Batch& groups);
 
