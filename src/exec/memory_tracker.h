@@ -12,9 +12,9 @@
 // per-thread-slot counters of the tracker (allocSmall) and reach the shared total, and the limit
 // check, once a slot holds kSmallBatch bytes.
 // Memory not charged: batches in flight between operators (HashAggregate's output batch among
-// them), expression temporaries, the sets and registers of uniq and uniqCombined/uniqHLL12
-// (uniq.*, uniq_combined.*; uniqExact's FlatHashSet64 is charged), malloc's own overhead, and the
-// parts a scan reads.
+// them), expression temporaries, malloc's own overhead, and the parts a scan reads. (The sets of
+// uniq/uniqExact and uniqCombined/uniqHLL12's sets and registers are charged: uniq.*,
+// uniq_combined.*.)
 //
 // A charge that would take the query past its limit throws Error(kBadRequest) ("Memory limit (for
 // query) exceeded: ...") before the allocation happens (TrackingAllocator: up to kSmallBatch bytes

@@ -19,10 +19,15 @@ uint64_t uniqIntHash64(uint64_t x) { return hashInt(x); }
 
 // ---- UniquesHashSet -----------------------------------------------------------------------
 
+namespace {
+constexpr const char* kChargeName = "uniq hash set";
+}  // namespace
+
 UniquesHashSet::UniquesHashSet(const UniquesHashSet& other) { *this = other; }
 
 UniquesHashSet& UniquesHashSet::operator=(const UniquesHashSet& other) {
   if (this == &other) return *this;
+  charge_.set(other.heap_ ? (size_t{1} << other.size_degree_) * sizeof(uint32_t) : 0, kChargeName);
   delete[] heap_;
   heap_ = nullptr;
   size_ = other.size_;
@@ -38,6 +43,9 @@ UniquesHashSet& UniquesHashSet::operator=(const UniquesHashSet& other) {
 void UniquesHashSet::rebuild(uint8_t size_degree) {
   const size_t old_cells = size_t{1} << size_degree_;
   const size_t new_cells = size_t{1} << size_degree;
+  // Charged first: past the memory limit this throws with the set unchanged. (The old cells are
+  // freed at the end; for that moment both exist, as in any growth.)
+  charge_.set(size_degree > kInitialSizeDegree ? new_cells * sizeof(uint32_t) : 0, kChargeName);
   uint32_t inline_copy[1u << kInitialSizeDegree];
   uint32_t* old_heap = heap_;
   const uint32_t* old = old_heap;

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "exec/aggregate_function.h"
+#include "exec/memory_tracker.h"
 
 namespace perch {
 
@@ -120,6 +121,7 @@ class UniquesHashSet {
   uint8_t skip_degree_ = 0;
   bool has_zero_ = false;
   uint32_t* heap_ = nullptr;  // the cells once they outgrow inline_
+  MemoryCharge charge_;       // heap_'s bytes, charged to the query before they are allocated
   uint32_t inline_[1u << kInitialSizeDegree] = {};
 };
 
