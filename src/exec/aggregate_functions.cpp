@@ -721,6 +721,35 @@ bool isAggregateFunctionName(std::string_view name) {
   return !nested.empty() && isAggregateFunctionName(nested);
 }
 
+namespace {
+
+// An aggregate over a bare NULL argument: no state; NULL (Nullable(Nothing)) or, for count, 0.
+class OverNothing final : public AggregateFunction {
+ public:
+  explicit OverNothing(bool null_result)
+      : AggregateFunction(null_result ? DataType::nullable(DataType(TypeId::kNothing)) : DataType(TypeId::kUInt64)),
+        null_result_(null_result) {}
+  size_t stateSize() const override { return 1; }
+  size_t stateAlign() const override { return 1; }
+  void create(char*) const override {}
+  void destroy(char*) const noexcept override {}
+  bool hasTrivialDestructor() const override { return true; }
+  void addBatch(char* const*, size_t, std::span<const ColumnPtr>, size_t, const uint8_t*) const override {}
+  void addBatchSingle(char*, std::span<const ColumnPtr>, size_t, const uint8_t*) const override {}
+  void merge(char*, const char*) const override {}
+  void insertResult(const char*, Column& to) const override {
+    if (null_result_) static_cast<ColumnNullable&>(to).appendNull();
+    else static_cast<ColumnVector<uint64_t>&>(to).data().push_back(0);
+  }
+  void serialize(const char*, StateWriter&) const override {}  // the empty state: no bytes
+  void deserializeAndMerge(char*, StateReader&) const override {}
+
+ private:
+  bool null_result_;
+};
+
+}  // namespace
+
 AggregateFunctionPtr createAggregateFunction(std::string_view name, std::span<const DataType> arg_types,
                                              std::span<const ColumnPtr> parameters) {
   std::string canonical;
@@ -734,11 +763,10 @@ AggregateFunctionPtr createAggregateFunction(std::string_view name, std::span<co
   bool any_nullable = false;
   std::vector<DataType> plain;
   for (const auto& type : arg_types) {
-    if (isNothing(type)) {
-      // ClickHouse 18.16: the uniq family of a Nullable(Nothing) argument is NULL (uniq.h).
-      if (canonical.starts_with("uniq") || canonical == "count_distinct") return createUniqOverNull();
-      throwBadRequest("Aggregate function " + canonical + " does not accept a bare NULL argument");
-    }
+    // ClickHouse (18.16 and current): an argument of type Nullable(Nothing), a bare NULL, makes
+    // any aggregate NULL of type Nullable(Nothing) (AggregateFunctionNothing), whatever the rows;
+    // count skips NULL arguments, so it counts 0.
+    if (isNothing(type)) return std::make_shared<OverNothing>(canonical != "count");
     any_nullable |= type.isNullable();
     plain.push_back(removeLowCardinality(removeNullable(type)));
   }

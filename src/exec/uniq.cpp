@@ -533,23 +533,6 @@ class UniqExact final : public AggregateFunctionHelper<UniqExact, ExactState> {
 
 // ---- over NULL ----------------------------------------------------------------------------
 
-// ClickHouse 18.16's AggregateFunctionNothing, which the uniq family becomes when an argument is
-// Nullable(Nothing): no state, every group's result is NULL.
-class UniqOverNull final : public AggregateFunction {
- public:
-  UniqOverNull() : AggregateFunction(DataType::nullable(DataType(TypeId::kNothing))) {}
-  size_t stateSize() const override { return 1; }
-  size_t stateAlign() const override { return 1; }
-  void create(char*) const override {}
-  void destroy(char*) const noexcept override {}
-  bool hasTrivialDestructor() const override { return true; }
-  void addBatch(char* const*, size_t, std::span<const ColumnPtr>, size_t, const uint8_t*) const override {}
-  void addBatchSingle(char*, std::span<const ColumnPtr>, size_t, const uint8_t*) const override {}
-  void merge(char*, const char*) const override {}
-  void insertResult(const char*, Column& to) const override { static_cast<ColumnNullable&>(to).appendNull(); }
-  void serialize(const char*, StateWriter&) const override {}  // the empty state: no bytes
-  void deserializeAndMerge(char*, StateReader&) const override {}
-};
 
 }  // namespace
 
@@ -561,8 +544,6 @@ void uniqNumberHashes32(const DataType& type, const Column& column, size_t rows,
     return 0;
   });
 }
-
-AggregateFunctionPtr createUniqOverNull() { return std::make_shared<UniqOverNull>(); }
 
 AggregateFunctionPtr createUniq(std::string_view name, UniqKind kind, std::span<const DataType> types) {
   if (kind == UniqKind::kExact) return std::make_shared<UniqExact>(name, types);

@@ -188,10 +188,6 @@ std::vector<T>& uniqScratch(size_t rows) {
 /// the widened value (uniqCombined keys numbers by it too).
 void uniqNumberHashes32(const DataType& type, const Column& column, size_t rows, uint32_t* out);
 
-/// uniq(NULL), uniqExact(NULL), ... of ClickHouse 18.16: an argument of type Nullable(Nothing)
-/// makes the result NULL of type Nullable(Nothing), whatever the rows.
-AggregateFunctionPtr createUniqOverNull();
-
 enum class UniqKind { kApproximate, kExact };
 
 /// uniq (kApproximate) or uniqExact (kExact) over `types` (non-Nullable: the Nullable adapter
