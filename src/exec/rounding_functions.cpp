@@ -9,7 +9,9 @@
 // - greatest(a, b, ...) / least(a, b, ...): numbers, dates and times, compared in the arguments'
 //   least common supertype (ClickHouse 18.16 takes exactly two numbers; current ClickHouse takes
 //   any count, which is what Perch accepts). Strings are refused, as in 18.16.
-// Decimal arguments are not supported by these functions yet (clear 400).
+// - Decimals keep their type: the raw value is rounded to a multiple of 10^(S - N) when N < S
+//   (round: half away from zero), computed in 128 bits; a result past the storage is "Decimal math
+//   overflow". greatest/least of Decimals compare in the common Decimal type (the larger scale).
 #include <cmath>
 #include <limits>
 #include <string>
@@ -21,6 +23,7 @@
 #include "exec/function_registry.h"
 #include "exec/kernel_loops.h"
 #include "exec/type_rules.h"
+#include "types/decimal.h"
 
 namespace perch {
 
@@ -88,13 +91,55 @@ T integerPowerOfTen(int64_t n) {
   return value;
 }
 
+// A Decimal's raw value rounded to a multiple of `step` (10^(S - N), > 1), in 128 bits.
+template <RoundingMode mode>
+DecimalWide roundDecimal(DecimalWide x, DecimalWide step) {
+  DecimalWide quotient = x / step;
+  const DecimalWide remainder = x % step;
+  if constexpr (mode == RoundingMode::kFloor) {
+    if (remainder < 0) --quotient;
+  } else if constexpr (mode == RoundingMode::kCeil) {
+    if (remainder > 0) ++quotient;
+  } else if constexpr (mode == RoundingMode::kRound) {
+    const DecimalWide twice = remainder < 0 ? -2 * remainder : 2 * remainder;  // |remainder| < step <= 10^38
+    if (twice >= step) quotient += x < 0 ? -1 : 1;
+  }
+  DecimalWide result;
+  if (__builtin_mul_overflow(quotient, step, &result)) throwBadRequest("Decimal math overflow");
+  return result;
+}
+
+template <RoundingMode mode>
+ResolvedFunction roundingDecimal(const DataType& type, int64_t places) {
+  const int64_t digits = static_cast<int64_t>(type.scale()) - places;  // rounded-away digits
+  if (digits <= 0) {
+    return ResolvedFunction{type, [](std::span<const Datum> call, size_t) { return call[0]; }};
+  }
+  // Past 38 digits every value rounds to 0 (a 10^38 step is beyond any Decimal's digits).
+  const DecimalWide step = decimalPowerOfTen(static_cast<unsigned>(std::min<int64_t>(digits, 38)));
+  return ResolvedFunction{type, [type, step](std::span<const Datum> call, size_t rows) {
+                            return dispatchFixed(type, [&](auto tag) {
+                              using T = decltype(tag);
+                              if constexpr (std::is_floating_point_v<T>) {
+                                return Datum{};  // unreachable: Decimal storage is integral
+                              } else {
+                                return unaryLoop<T, T>(call[0], rows, type, [&type, step](T x) {
+                                  const DecimalWide value = roundDecimal<mode>(x, step);
+                                  if (!decimalFits(value, type)) throwBadRequest("Decimal math overflow");
+                                  return static_cast<T>(value);
+                                });
+                              }
+                            });
+                          }};
+}
+
 template <RoundingMode mode>
 FunctionDefinition rounding(const char* name) {
   FunctionDefinition definition;
   definition.resolve = [name](std::span<const ArgumentInfo> args, const FunctionContext&) {
     checkArgumentCount(name, args, 1, 2);
     const DataType& type = args[0].type;
-    if (!type.isNumber()) throwIllegalArgument(name, 0, type);
+    if (!type.isNumber() && !type.isDecimal()) throwIllegalArgument(name, 0, type);
     int64_t places = 0;
     if (args.size() == 2) {
       if (!args[1].constant || !args[1].type.isInteger()) {
@@ -102,6 +147,7 @@ FunctionDefinition rounding(const char* name) {
       }
       places = asVector<int64_t>(*castColumn(args[1].constant, DataType(TypeId::kInt64))).data()[0];
     }
+    if (type.isDecimal()) return roundingDecimal<mode>(type, places);
     const double float_scale = std::pow(10.0, static_cast<double>(places < 0 ? -places : places));
     return ResolvedFunction{type, [type, places, float_scale](std::span<const Datum> call, size_t rows) {
                               return dispatchFixed(type, [&](auto tag) {
@@ -126,6 +172,25 @@ FunctionDefinition rounding(const char* name) {
 
 bool orderable(const DataType& type) { return type.isNumber() || isDateOrTime(type); }
 
+// greatest/least's result type: the least common supertype, except that Decimals meet as in
+// ClickHouse 18.16 — the widest storage class with the largest scale, integers taking that type
+// (greatest(toDecimal64(1, 2), toInt64(3)) is Decimal(18, 2)).
+DataType extremumType(std::span<const DataType> types, const char* name) {
+  unsigned precision = 0, scale = 0;
+  for (const DataType& type : types) {
+    if (!type.isDecimal()) continue;
+    precision = std::max(precision, decimalClassPrecision(type));
+    scale = std::max(scale, type.scale());
+  }
+  if (precision == 0) return leastSupertype(types, "arguments of " + std::string(name));
+  for (size_t i = 0; i < types.size(); ++i) {
+    if (!types[i].isDecimal() && !types[i].isInteger()) {
+      throwBadRequest("No common type for " + std::string(name) + " of " + types[0].name() + " and " + types[i].name());
+    }
+  }
+  return DataType::decimal(precision, scale);
+}
+
 template <bool greatest>
 FunctionDefinition extremum(const char* name) {
   FunctionDefinition definition;
@@ -133,10 +198,10 @@ FunctionDefinition extremum(const char* name) {
     checkArgumentCount(name, args, 2, 64);
     std::vector<DataType> types;
     for (size_t i = 0; i < args.size(); ++i) {
-      if (!orderable(args[i].type) || args[i].type.isDecimal()) throwIllegalArgument(name, i, args[i].type);
+      if (!orderable(args[i].type) && !args[i].type.isDecimal()) throwIllegalArgument(name, i, args[i].type);
       types.push_back(args[i].type);
     }
-    const DataType result = leastSupertype(types, "arguments of " + std::string(name));
+    const DataType result = extremumType(types, name);
     return ResolvedFunction{result, [result](std::span<const Datum> call, size_t rows) {
                               Datum acc = castDatum(call[0], result);
                               for (size_t i = 1; i < call.size(); ++i) {
